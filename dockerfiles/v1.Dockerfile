@@ -1,0 +1,10 @@
+FROM    golang
+WORKDIR /myapp
+COPY    helloworld.go .
+RUN     go env -w GO111MODULE=auto
+RUN     go build -o helloworld
+
+FROM    alpine
+WORKDIR /myapp
+COPY    --from=0 /myapp/helloworld .
+ENTRYPOINT [ "./helloworld" ]

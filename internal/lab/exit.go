@@ -1,0 +1,35 @@
+package lab
+
+import (
+	"context"
+	"errors"
+
+	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// Exit codes, as the README documents them.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1   // an assertion, a build or the program failed
+	ExitEnvironment = 2   // no engine, a bad setting, a missing prerequisite
+	ExitInterrupted = 130 // Ctrl-C or SIGTERM, as a shell reports SIGINT
+)
+
+// ExitCode maps an error from the lab to the process exit code.
+func ExitCode(err error) int {
+	var se *settings.Error
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case errors.As(err, &se),
+		errors.Is(err, engine.ErrUnreachable),
+		errors.Is(err, ErrBaseMissing),
+		errors.Is(err, ErrNoProject),
+		errors.Is(err, ErrNotConfirmed):
+		return ExitEnvironment
+	}
+	return ExitFailed
+}

@@ -1,0 +1,125 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	units "github.com/docker/go-units"
+)
+
+// Row is one line of the image table: one tag of one image.
+type Row struct {
+	Repository string
+	Tag        string
+	ID         string
+	Created    time.Time
+	Size       int64
+}
+
+// shortID cuts an image ID to the 12 characters docker shows.
+func shortID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// humanSize formats bytes as `docker image ls` does.
+func humanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
+
+// ImageRows lists the lab's images and its base images, one row per tag,
+// newest first as `docker image ls` orders them.
+func (l *Lab) ImageRows(ctx context.Context) ([]Row, error) {
+	f := filters.NewArgs(filters.Arg("reference", Repository))
+	for _, ref := range BaseRefs {
+		f.Add("reference", ref)
+	}
+	list, err := l.Client.ImageList(ctx, image.ListOptions{Filters: f})
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	return rowsOf(list, func(ref string) bool {
+		repo, _ := splitRef(ref)
+		return repo == Repository || slices.Contains(BaseRefs, ref)
+	}), nil
+}
+
+// rowsOf turns image summaries into table rows for the tags keep accepts.
+func rowsOf(list []image.Summary, keep func(ref string) bool) []Row {
+	var rows []Row
+	for _, s := range list {
+		for _, ref := range s.RepoTags {
+			if !keep(ref) {
+				continue
+			}
+			repo, tag := splitRef(ref)
+			rows = append(rows, Row{Repository: repo, Tag: tag, ID: s.ID, Created: time.Unix(s.Created, 0), Size: s.Size})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if !rows[i].Created.Equal(rows[j].Created) {
+			return rows[i].Created.After(rows[j].Created)
+		}
+		if rows[i].Repository != rows[j].Repository {
+			return rows[i].Repository < rows[j].Repository
+		}
+		return rows[i].Tag < rows[j].Tag
+	})
+	return rows
+}
+
+// WriteTable prints rows as `docker image ls` does.
+func WriteTable(w io.Writer, rows []Row, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
+	fmt.Fprintln(tw, "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Repository, r.Tag, shortID(r.ID), created(r.Created, now), humanSize(r.Size))
+	}
+	return tw.Flush()
+}
+
+func created(t, now time.Time) string {
+	return units.HumanDuration(now.Sub(t)) + " ago"
+}
+
+// ShowImages prints the image table and says which base images are real
+// and which are stand-ins.
+func (l *Lab) ShowImages(ctx context.Context) error {
+	rows, err := l.ImageRows(ctx)
+	if err != nil {
+		return err
+	}
+	if err := WriteTable(l.Out, rows, time.Now()); err != nil {
+		return err
+	}
+	for _, ref := range BaseRefs {
+		b, ok, err := l.InspectBase(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			l.printf("base %s: absent\n", ref)
+			continue
+		}
+		l.printf("base %s: %s\n", ref, b.Kind())
+	}
+	return nil
+}
+
+// splitRef splits "repo:tag" at the tag's colon (not a registry port's).
+func splitRef(ref string) (repo, tag string) {
+	i := strings.LastIndexByte(ref, ':')
+	if i < 0 || strings.Contains(ref[i:], "/") {
+		return ref, "latest"
+	}
+	return ref[:i], ref[i+1:]
+}

@@ -1,0 +1,126 @@
+// Package lab is the multi-stage build lab done through the Docker Engine
+// API: make the base images, build the four tags, list them, run the result,
+// prove what the lab teaches, and clean up only what it made.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// Labels the lab puts on what it creates. The values never vary, so builds
+// of the same inputs keep one image ID.
+const (
+	LabelLab     = "io.multistage-lab.lab"
+	LabValue     = "multi-state"
+	LabelStandin = "io.multistage-lab.standin"
+	Repository   = "multi-state"
+)
+
+// Image is one image the lab builds: its tag, the Dockerfile it comes from,
+// and the stage it stops at.
+type Image struct {
+	Name       string
+	Tag        string
+	Dockerfile string
+	Target     string
+}
+
+// Images are the lab's builds in the seed's order: numbered stages, named
+// stages, then each named stage as a target.
+var Images = []Image{
+	{Name: "v1", Tag: Repository + ":v1", Dockerfile: "v1.Dockerfile"},
+	{Name: "v2", Tag: Repository + ":v2", Dockerfile: "v2.Dockerfile"},
+	{Name: "builder", Tag: Repository + ":builder", Dockerfile: "v2.Dockerfile", Target: "builder"},
+	{Name: "runtime", Tag: Repository + ":runtime", Dockerfile: "v2.Dockerfile", Target: "runtime"},
+}
+
+// ImageNamed returns the lab image with the given name (v1, v2, builder, runtime).
+func ImageNamed(name string) (Image, bool) {
+	for _, im := range Images {
+		if im.Name == name {
+			return im, true
+		}
+	}
+	return Image{}, false
+}
+
+// Lab runs the lab's steps against one engine.
+type Lab struct {
+	Client   engine.Client
+	Settings settings.Settings
+	// Root is the project folder holding app/ and dockerfiles/.
+	Root string
+	Out  io.Writer
+
+	arch  string
+	bases map[string]Base
+}
+
+// New makes a lab over an engine client.
+func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab {
+	return &Lab{Client: c, Settings: s, Root: root, Out: out}
+}
+
+// Open reads the settings, finds the project folder and connects to the
+// engine, in that order, so bad settings are reported before any engine call.
+func Open(ctx context.Context, out io.Writer) (*Lab, func(), error) {
+	s, err := settings.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, nil, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, nil, err
+	}
+	root, err := FindRoot(wd)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := engine.Connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return New(c, s, root, out), func() { _ = c.Close() }, nil
+}
+
+// ErrNoProject says the lab's files were not found.
+var ErrNoProject = errors.New("dockerfiles/v1.Dockerfile not found here or above: run the lab from the multistage-lab folder")
+
+// FindRoot returns dir or its nearest parent that holds the lab's files.
+func FindRoot(dir string) (string, error) {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "dockerfiles", "v1.Dockerfile")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", ErrNoProject
+		}
+		dir = parent
+	}
+}
+
+// engineArch is the engine's architecture in Go's terms, asked once.
+func (l *Lab) engineArch(ctx context.Context) (string, error) {
+	if l.arch != "" {
+		return l.arch, nil
+	}
+	v, err := l.Client.ServerVersion(ctx)
+	if err != nil {
+		return "", fmt.Errorf("engine version: %w", err)
+	}
+	l.arch = v.Arch
+	return l.arch, nil
+}
+
+func (l *Lab) printf(format string, args ...any) {
+	fmt.Fprintf(l.Out, format, args...)
+}

@@ -1,0 +1,115 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/docker/docker/errdefs"
+)
+
+// ErrAssertions marks a verify run in which an assertion failed.
+var ErrAssertions = errors.New("assertions failed")
+
+// Gather asks the engine for everything the assertions look at.
+func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
+	inv := Inventory{Images: map[string]ImageFacts{}, Bases: map[string]Base{}}
+	for _, im := range Images {
+		f, err := l.imageFacts(ctx, im.Tag)
+		if err != nil {
+			return inv, err
+		}
+		inv.Images[im.Name] = f
+	}
+	for _, ref := range BaseRefs {
+		b, ok, err := l.InspectBase(ctx, ref)
+		if err != nil {
+			return inv, err
+		}
+		if ok {
+			inv.Bases[ref] = b
+		}
+	}
+	runtime := inv.Images["runtime"]
+	inv.Binary, inv.GoRoot = PathInfo{Path: "/myapp/helloworld"}, PathInfo{Path: "/usr/local/go"}
+	if !runtime.Present {
+		return inv, nil
+	}
+	paths, err := l.statPaths(ctx, runtime.Ref, inv.Binary.Path, inv.GoRoot.Path)
+	if err != nil {
+		return inv, err
+	}
+	inv.Binary, inv.GoRoot = paths[0], paths[1]
+	res, err := l.Run(ctx, runtime.Ref)
+	if err != nil {
+		if ctx.Err() != nil {
+			return inv, ctx.Err()
+		}
+		inv.RunErr = err.Error()
+	}
+	inv.Run = res
+	return inv, nil
+}
+
+func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
+	in, err := l.Client.ImageInspect(ctx, ref)
+	if errdefs.IsNotFound(err) {
+		return ImageFacts{Ref: ref}, nil
+	}
+	if err != nil {
+		return ImageFacts{}, fmt.Errorf("inspect %s: %w", ref, err)
+	}
+	f := ImageFacts{Ref: ref, Present: true, ID: in.ID, Size: in.Size, Layers: in.RootFS.Layers}
+	if in.Config != nil {
+		f.Entrypoint = in.Config.Entrypoint
+		f.WorkingDir = in.Config.WorkingDir
+		f.Labels = in.Config.Labels
+	}
+	return f, nil
+}
+
+// Verify gathers the inventory, evaluates every assertion, prints each, and
+// returns ErrAssertions if any failed.
+func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
+	inv, err := l.Gather(ctx)
+	if err != nil {
+		return nil, err
+	}
+	checks := Evaluate(inv)
+	l.printf("==> verify (bases: golang:latest %s, alpine:latest %s)\n", baseKind(inv, "golang:latest"), baseKind(inv, "alpine:latest"))
+	WriteChecks(l.Out, checks)
+	if n := Failed(checks); n > 0 {
+		return checks, fmt.Errorf("%w: %d of %d", ErrAssertions, n, len(checks))
+	}
+	return checks, nil
+}
+
+func baseKind(inv Inventory, ref string) string {
+	b, ok := inv.Bases[ref]
+	if !ok {
+		return "absent"
+	}
+	return b.Kind()
+}
+
+// RunRuntime runs multi-state:runtime as `docker run --rm` would and prints
+// what it printed.
+func (l *Lab) RunRuntime(ctx context.Context) error {
+	ref := Repository + ":runtime"
+	l.printf("==> docker run --rm %s\n", ref)
+	res, err := l.Run(ctx, ref)
+	if errdefs.IsNotFound(err) {
+		return fmt.Errorf("%s is not built: run `go tool mage build` first", ref)
+	}
+	if err != nil {
+		return err
+	}
+	l.printf("%s", res.Stdout)
+	if res.Stderr != "" {
+		l.printf("%s", res.Stderr)
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("%w: %s exited %d", errRunFailed, ref, res.ExitCode)
+	}
+	return nil
+}

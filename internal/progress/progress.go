@@ -1,0 +1,185 @@
+// Package progress reads an image build's response stream to its end and
+// shows it the way `docker build` does: BuildKit's trace through BuildKit's
+// own progressui, the classic builder's messages through jsonmessage.
+package progress
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/pkg/jsonmessage"
+	controlapi "github.com/moby/buildkit/api/services/control"
+	bkclient "github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/util/progress/progressui"
+	"golang.org/x/term"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// BuildError is a build that the engine reported as failed, with what the
+// failing step printed.
+type BuildError struct {
+	Message string
+	// Output is the rendered progress of the failed build, kept even when
+	// progress was not shown.
+	Output string
+}
+
+func (e *BuildError) Error() string { return e.Message }
+
+// quietTail bounds what a quiet build keeps to show if it fails.
+const quietTail = 64 << 10
+
+// Read consumes a build response stream, renders it to out in the given mode,
+// and returns the built image's ID. A build failure arrives inside the
+// stream; it is returned as a *BuildError.
+func Read(ctx context.Context, body io.Reader, builder settings.Builder, mode settings.Progress, out io.Writer) (string, error) {
+	var kept *tailBuffer
+	target := out
+	if mode == settings.ProgressQuiet {
+		kept = &tailBuffer{max: quietTail}
+		target = kept
+		mode = settings.ProgressPlain
+	}
+	var id string
+	var err error
+	if builder == settings.BuildKit {
+		id, err = readBuildKit(ctx, body, mode, target)
+	} else {
+		id, err = readClassic(body, mode, target)
+	}
+	var be *BuildError
+	if errors.As(err, &be) && kept != nil {
+		be.Output = kept.String()
+		fmt.Fprint(out, be.Output)
+	}
+	return id, err
+}
+
+// IsTerminal reports whether w is a terminal.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func readBuildKit(ctx context.Context, body io.Reader, mode settings.Progress, out io.Writer) (string, error) {
+	dmode := progressui.PlainMode
+	if mode == settings.ProgressTTY || (mode == settings.ProgressAuto && IsTerminal(out)) {
+		dmode = progressui.TtyMode
+	}
+	display, err := progressui.NewDisplay(out, dmode)
+	if err != nil {
+		return "", fmt.Errorf("progress: %w (use LAB_PROGRESS=plain when the output is not a terminal)", err)
+	}
+	statuses := make(chan *bkclient.SolveStatus)
+	done := make(chan error, 1)
+	go func() {
+		// The display must drain the channel to the end even if ctx ends.
+		_, err := display.UpdateFrom(context.WithoutCancel(ctx), statuses)
+		done <- err
+	}()
+
+	var id string
+	var buildErr error
+	dec := json.NewDecoder(body)
+	var readErr error
+	for {
+		var msg jsonmessage.JSONMessage
+		if err := dec.Decode(&msg); err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = fmt.Errorf("read build output: %w", err)
+			}
+			break
+		}
+		switch {
+		case msg.Error != nil:
+			buildErr = &BuildError{Message: strings.TrimSpace(msg.Error.Message)}
+		case msg.ID == "moby.buildkit.trace" && msg.Aux != nil:
+			var dt []byte
+			if err := json.Unmarshal(*msg.Aux, &dt); err != nil {
+				continue
+			}
+			var resp controlapi.StatusResponse
+			if err := proto.Unmarshal(dt, &resp); err != nil {
+				continue
+			}
+			statuses <- bkclient.NewSolveStatus(&resp)
+		case msg.ID == "moby.image.id" && msg.Aux != nil:
+			var r build.Result
+			if err := json.Unmarshal(*msg.Aux, &r); err == nil {
+				id = r.ID
+			}
+		}
+	}
+	close(statuses)
+	if err := <-done; err != nil && buildErr == nil && readErr == nil {
+		readErr = fmt.Errorf("progress: %w", err)
+	}
+	if buildErr != nil {
+		return "", buildErr
+	}
+	if readErr != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", readErr
+	}
+	if id == "" {
+		return "", errors.New("build output ended without an image ID")
+	}
+	return id, nil
+}
+
+func readClassic(body io.Reader, mode settings.Progress, out io.Writer) (string, error) {
+	var id string
+	aux := func(msg jsonmessage.JSONMessage) {
+		var r build.Result
+		if err := json.Unmarshal(*msg.Aux, &r); err == nil && r.ID != "" {
+			id = r.ID
+		}
+	}
+	var fd uintptr
+	tty := false
+	if f, ok := out.(*os.File); ok && mode != settings.ProgressPlain {
+		fd, tty = f.Fd(), term.IsTerminal(int(f.Fd()))
+	}
+	if mode == settings.ProgressTTY && !tty {
+		return "", errors.New("progress: output is not a terminal (use LAB_PROGRESS=plain or auto)")
+	}
+	err := jsonmessage.DisplayJSONMessagesStream(body, out, fd, tty, aux)
+	var jerr *jsonmessage.JSONError
+	if errors.As(err, &jerr) {
+		return "", &BuildError{Message: strings.TrimSpace(jerr.Message)}
+	}
+	if err != nil {
+		return "", fmt.Errorf("read build output: %w", err)
+	}
+	if id == "" {
+		return "", errors.New("build output ended without an image ID")
+	}
+	return id, nil
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	buf bytes.Buffer
+	max int
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.buf.Write(p)
+	if over := t.buf.Len() - t.max; over > 0 {
+		t.buf.Next(over)
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string { return t.buf.String() }

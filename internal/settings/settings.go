@@ -1,0 +1,105 @@
+// Package settings reads the lab's LAB_* environment variables. Every value
+// is checked before the engine is contacted, so a typo costs nothing.
+package settings
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Builder selects the engine's image builder.
+type Builder string
+
+// The builders the lab supports.
+const (
+	BuildKit Builder = "buildkit"
+	Classic  Builder = "classic"
+)
+
+// Progress selects how build progress is shown.
+type Progress string
+
+// The progress modes, as `docker build --progress` names them.
+const (
+	ProgressAuto  Progress = "auto"
+	ProgressTTY   Progress = "tty"
+	ProgressPlain Progress = "plain"
+	ProgressQuiet Progress = "quiet"
+)
+
+// BaseMode says where the golang and alpine base images come from.
+type BaseMode string
+
+// The base image modes.
+const (
+	// BaseAuto uses a local image, else pulls, else makes a stand-in.
+	BaseAuto BaseMode = "auto"
+	// BasePull uses a local image, else pulls; it never makes a stand-in.
+	BasePull BaseMode = "pull"
+	// BaseStandin makes a stand-in whenever the tag is absent.
+	BaseStandin BaseMode = "standin"
+)
+
+// ConfirmCleanAll is the value LAB_CONFIRM must hold before clean:all
+// removes anything.
+const ConfirmCleanAll = "clean-all"
+
+// Settings are the lab's settings, read from the environment.
+type Settings struct {
+	Builder  Builder
+	Progress Progress
+	Base     BaseMode
+	// Busybox is the path of a statically linked busybox for the stand-ins;
+	// empty means search the usual places.
+	Busybox string
+	// Confirm holds LAB_CONFIRM.
+	Confirm string
+}
+
+// Error is a setting with a value the lab does not accept.
+type Error struct {
+	Name  string
+	Value string
+	Valid []string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s=%q is not valid: use one of %s", e.Name, e.Value, strings.Join(e.Valid, ", "))
+}
+
+// FromEnv reads the settings through getenv (os.Getenv in the program, a map
+// in tests). Unset variables take their defaults.
+func FromEnv(getenv func(string) string) (Settings, error) {
+	var s Settings
+	var err error
+	if s.Builder, err = choice("LAB_BUILDER", getenv, BuildKit, Classic); err != nil {
+		return Settings{}, err
+	}
+	if s.Progress, err = choice("LAB_PROGRESS", getenv, ProgressAuto, ProgressTTY, ProgressPlain, ProgressQuiet); err != nil {
+		return Settings{}, err
+	}
+	if s.Base, err = choice("LAB_BASE", getenv, BaseAuto, BasePull, BaseStandin); err != nil {
+		return Settings{}, err
+	}
+	s.Busybox = getenv("LAB_BUSYBOX")
+	s.Confirm = getenv("LAB_CONFIRM")
+	return s, nil
+}
+
+// choice returns the variable's value if it is one of valid (the first is
+// the default), compared without regard to case or surrounding space.
+func choice[T ~string](name string, getenv func(string) string, valid ...T) (T, error) {
+	raw := getenv(name)
+	v := strings.ToLower(strings.TrimSpace(raw))
+	if v == "" {
+		return valid[0], nil
+	}
+	names := make([]string, len(valid))
+	for i, c := range valid {
+		if string(c) == v {
+			return c, nil
+		}
+		names[i] = string(c)
+	}
+	return "", &Error{Name: name, Value: raw, Valid: names}
+}

@@ -1,0 +1,35 @@
+// Package targets runs the lab's steps for the Mage targets, so each target
+// is one line and the exit code follows the README's table.
+package targets
+
+import (
+	"context"
+	"os"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/multistage-lab/multistage-lab/internal/lab"
+)
+
+// Run opens the lab (settings, project folder, engine), runs step, and turns
+// its error into the documented exit code.
+func Run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
+	l, closeLab, err := lab.Open(ctx, os.Stdout)
+	if err == nil {
+		defer closeLab()
+		err = step(l, ctx)
+	}
+	if err == nil {
+		return nil
+	}
+	return mg.Fatal(lab.ExitCode(err), err)
+}
+
+// Build runs the build of the lab image with the given name.
+func Build(ctx context.Context, name string) error {
+	return Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+		im, _ := lab.ImageNamed(name)
+		_, err := l.Build(ctx, im)
+		return err
+	})
+}

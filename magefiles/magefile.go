@@ -1,0 +1,54 @@
+//go:build mage
+
+// The multi-stage build lab, done through the Docker Engine API. The targets
+// are thin: the lab lives in internal/lab.
+package main
+
+import (
+	"context"
+
+	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/targets"
+
+	//mage:import
+	_ "github.com/multistage-lab/multistage-lab/magefiles/namespaces"
+)
+
+// Default runs the whole lab.
+var Default = All
+
+// All runs the whole lab: clean, build, verify, run, then the image table.
+func All(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).All)
+}
+
+// Build builds multi-state:v1, v2, builder and runtime in the seed's order.
+func Build(ctx context.Context) error {
+	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+		_, err := l.BuildAll(ctx)
+		return err
+	})
+}
+
+// Clean removes the lab's containers and multi-state images, and nothing else.
+func Clean(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).Clean)
+}
+
+// Images prints the lab's and the base images as `docker image ls` does.
+func Images(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).ShowImages)
+}
+
+// Verify checks the lab's assertions on the engine; exits 1 if any fails.
+func Verify(ctx context.Context) error {
+	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+		_, err := l.Verify(ctx)
+		return err
+	})
+}
+
+// Run runs multi-state:runtime, prints its output and removes the container.
+func Run(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).RunRuntime)
+}

@@ -1,0 +1,50 @@
+// Package namespaces holds the lab's namespaced targets (build:v1,
+// clean:all, base:standins). They live apart from magefile.go because Go
+// cannot have both a func Build (the "build" target) and a type Build (the
+// "build:" namespace) in one package.
+package namespaces
+
+import (
+	"context"
+
+	"github.com/magefile/mage/mg"
+
+	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/targets"
+)
+
+// Build builds one lab image.
+type Build mg.Namespace
+
+// V1 builds multi-state:v1 from the Dockerfile with numbered stages.
+func (Build) V1(ctx context.Context) error { return targets.Build(ctx, "v1") }
+
+// V2 builds multi-state:v2 from the Dockerfile with named stages.
+func (Build) V2(ctx context.Context) error { return targets.Build(ctx, "v2") }
+
+// Builder builds multi-state:builder, the v2 Dockerfile's builder stage.
+func (Build) Builder(ctx context.Context) error { return targets.Build(ctx, "builder") }
+
+// Runtime builds multi-state:runtime, the v2 Dockerfile's runtime stage.
+func (Build) Runtime(ctx context.Context) error { return targets.Build(ctx, "runtime") }
+
+// Clean removes more than the lab's own images.
+type Clean mg.Namespace
+
+// All removes every container and image on the engine; needs LAB_CONFIRM=clean-all.
+func (Clean) All(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).CleanAll)
+}
+
+// Base manages the golang and alpine base images.
+type Base mg.Namespace
+
+// Standins makes offline stand-ins for golang:latest and alpine:latest where absent.
+func (Base) Standins(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).MakeStandins)
+}
+
+// Remove removes the stand-in base images; a real image is never removed.
+func (Base) Remove(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).RemoveStandins)
+}
