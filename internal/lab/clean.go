@@ -176,7 +176,11 @@ func (l *Lab) CleanAll(ctx context.Context) error {
 			l.printf("  container %s (%s, %s)\n", shortID(c.ID), c.Image, c.State)
 		}
 		for _, s := range images {
-			l.printf("  image %s %s\n", shortID(s.ID), strings.Join(s.RepoTags, ", "))
+			tags := "<none>"
+			if !untagged(s) {
+				tags = strings.Join(s.RepoTags, ", ")
+			}
+			l.printf("  image %s %s\n", shortID(s.ID), tags)
 		}
 		return ErrNotConfirmed
 	}

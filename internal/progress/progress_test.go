@@ -1,0 +1,123 @@
+package progress
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	controlapi "github.com/moby/buildkit/api/services/control"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// trace encodes a StatusResponse as the engine sends it: protobuf bytes,
+// base64 in the aux field of a JSON message.
+func trace(t *testing.T, resp *controlapi.StatusResponse) string {
+	t.Helper()
+	dt, err := proto.Marshal(resp)
+	require.NoError(t, err)
+	aux, err := json.Marshal(dt)
+	require.NoError(t, err)
+	return `{"id":"moby.buildkit.trace","aux":` + string(aux) + "}\n"
+}
+
+func buildkitStream(t *testing.T, fail bool) string {
+	start := timestamppb.New(time.Unix(1_700_000_000, 0))
+	end := timestamppb.New(time.Unix(1_700_000_002, 0))
+	v := &controlapi.Vertex{Digest: "sha256:aaa", Name: "[builder 5/5] RUN go build -o helloworld", Started: start}
+	s := trace(t, &controlapi.StatusResponse{Vertexes: []*controlapi.Vertex{v}})
+	s += trace(t, &controlapi.StatusResponse{Logs: []*controlapi.VertexLog{{Vertex: "sha256:aaa", Stream: 2, Msg: []byte("./helloworld.go:6:2: undefined: fmt.Printn\n"), Timestamp: start}}})
+	done := &controlapi.Vertex{Digest: "sha256:aaa", Name: v.Name, Started: start, Completed: end}
+	if fail {
+		done.Error = "process \"/bin/sh -c go build -o helloworld\" did not complete successfully: exit code: 1"
+		s += trace(t, &controlapi.StatusResponse{Vertexes: []*controlapi.Vertex{done}})
+		s += `{"errorDetail":{"message":"` + strings.ReplaceAll(done.Error, `"`, `\"`) + `"},"error":"` + strings.ReplaceAll(done.Error, `"`, `\"`) + "\"}\n"
+		return s
+	}
+	s += trace(t, &controlapi.StatusResponse{Vertexes: []*controlapi.Vertex{done}})
+	s += `{"id":"moby.image.id","aux":{"ID":"sha256:0123456789abcdef"}}` + "\n"
+	return s
+}
+
+func TestBuildKitStreamPlain(t *testing.T) {
+	var out strings.Builder
+	id, err := Read(t.Context(), strings.NewReader(buildkitStream(t, false)), settings.BuildKit, settings.ProgressPlain, &out)
+	require.NoError(t, err)
+	assert.Equal(t, "sha256:0123456789abcdef", id)
+	assert.Contains(t, out.String(), "#1 [builder 5/5] RUN go build -o helloworld\n")
+	assert.Contains(t, out.String(), "#1 DONE 2.0s\n")
+}
+
+func TestBuildKitFailureNamesTheStepAndItsOutput(t *testing.T) {
+	for _, mode := range []settings.Progress{settings.ProgressPlain, settings.ProgressQuiet} {
+		t.Run(string(mode), func(t *testing.T) {
+			var out strings.Builder
+			_, err := Read(t.Context(), strings.NewReader(buildkitStream(t, true)), settings.BuildKit, mode, &out)
+			var be *BuildError
+			require.ErrorAs(t, err, &be)
+			assert.Equal(t, `process "/bin/sh -c go build -o helloworld" did not complete successfully: exit code: 1`, be.Message)
+			// Even a quiet build shows the failing step and what it printed.
+			assert.Contains(t, out.String(), "[builder 5/5] RUN go build -o helloworld")
+			assert.Contains(t, out.String(), "undefined: fmt.Printn")
+		})
+	}
+}
+
+func TestQuietSuccessPrintsNothing(t *testing.T) {
+	var out strings.Builder
+	_, err := Read(t.Context(), strings.NewReader(buildkitStream(t, false)), settings.BuildKit, settings.ProgressQuiet, &out)
+	require.NoError(t, err)
+	assert.Empty(t, out.String())
+}
+
+const classicOK = `{"stream":"Step 1/2 : FROM alpine\n"}
+{"stream":" ---\u003e bc9cccfdde42\n"}
+{"stream":"Step 2/2 : WORKDIR /myapp\n"}
+{"aux":{"ID":"sha256:243615781499aaaa"}}
+{"stream":"Successfully built 243615781499\n"}
+`
+
+func TestClassicStream(t *testing.T) {
+	var out strings.Builder
+	id, err := Read(t.Context(), strings.NewReader(classicOK), settings.Classic, settings.ProgressPlain, &out)
+	require.NoError(t, err)
+	assert.Equal(t, "sha256:243615781499aaaa", id)
+	assert.Equal(t, "Step 1/2 : FROM alpine\n ---> bc9cccfdde42\nStep 2/2 : WORKDIR /myapp\nSuccessfully built 243615781499\n", out.String())
+}
+
+func TestClassicFailure(t *testing.T) {
+	stream := `{"stream":"Step 5/10 : RUN go build -o helloworld\n"}
+{"stream":"./helloworld.go:6:2: undefined: fmt.Printn\n"}
+{"errorDetail":{"code":1,"message":"The command '/bin/sh -c go build -o helloworld' returned a non-zero code: 1"},"error":"The command '/bin/sh -c go build -o helloworld' returned a non-zero code: 1"}
+`
+	var out strings.Builder
+	_, err := Read(t.Context(), strings.NewReader(stream), settings.Classic, settings.ProgressQuiet, &out)
+	var be *BuildError
+	require.ErrorAs(t, err, &be)
+	assert.Equal(t, "The command '/bin/sh -c go build -o helloworld' returned a non-zero code: 1", be.Message)
+	assert.Contains(t, out.String(), "Step 5/10 : RUN go build -o helloworld\n./helloworld.go:6:2: undefined: fmt.Printn\n")
+}
+
+func TestStreamWithoutImageID(t *testing.T) {
+	_, err := Read(t.Context(), strings.NewReader(`{"stream":"x\n"}`), settings.Classic, settings.ProgressPlain, &strings.Builder{})
+	assert.EqualError(t, err, "build output ended without an image ID")
+	_, err = Read(t.Context(), strings.NewReader(""), settings.BuildKit, settings.ProgressPlain, &strings.Builder{})
+	assert.EqualError(t, err, "build output ended without an image ID")
+}
+
+func TestTTYModeNeedsATerminal(t *testing.T) {
+	_, err := Read(t.Context(), strings.NewReader(classicOK), settings.BuildKit, settings.ProgressTTY, &strings.Builder{})
+	assert.ErrorContains(t, err, "LAB_PROGRESS=plain")
+}
+
+func TestTailBufferKeepsTheEnd(t *testing.T) {
+	b := &tailBuffer{max: 5}
+	_, _ = b.Write([]byte("abc"))
+	_, _ = b.Write([]byte("defg"))
+	assert.Equal(t, "cdefg", b.String())
+}

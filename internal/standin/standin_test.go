@@ -1,0 +1,152 @@
+package standin
+
+import (
+	"archive/tar"
+	"bytes"
+	"debug/elf"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// entry is what a test needs of one tar entry.
+type entry struct {
+	typ  byte
+	mode int64
+	link string
+	body string
+}
+
+func readTar(t *testing.T, data []byte) map[string]entry {
+	t.Helper()
+	out := map[string]entry{}
+	tr := tar.NewReader(bytes.NewReader(data))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		require.NoError(t, err)
+		_, dup := out[h.Name]
+		require.False(t, dup, "duplicate entry %s (the engine rejects those)", h.Name)
+		body, err := io.ReadAll(tr)
+		require.NoError(t, err)
+		out[h.Name] = entry{typ: h.Typeflag, mode: h.Mode, link: h.Linkname, body: string(body)}
+		assert.Equal(t, epoch, h.ModTime.UTC(), h.Name)
+		assert.Zero(t, h.Uid, h.Name)
+	}
+}
+
+func fakeBusybox(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "busybox")
+	require.NoError(t, os.WriteFile(p, []byte("busybox-bytes"), 0o755))
+	return p
+}
+
+func TestAlpineRootfs(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteAlpine(&buf, fakeBusybox(t)))
+	fs := readTar(t, buf.Bytes())
+
+	assert.Equal(t, entry{typ: tar.TypeReg, mode: 0o755, body: "busybox-bytes"}, fs["bin/busybox"])
+	assert.Equal(t, entry{typ: tar.TypeSymlink, mode: 0o777, link: "/bin/busybox"}, fs["bin/sh"])
+	assert.Equal(t, int64(0o1777), fs["tmp/"].mode)
+	assert.Equal(t, int64(0o700), fs["root/"].mode)
+	for _, d := range []string{"etc/", "usr/bin/", "var/", "proc/", "sys/", "dev/"} {
+		assert.Equal(t, byte(tar.TypeDir), fs[d].typ, d)
+	}
+	assert.Contains(t, fs["etc/passwd"].body, "root:x:0:0:root:/root:/bin/sh")
+	assert.NotContains(t, fs, "usr/local/go/", "alpine has no Go toolchain")
+}
+
+func TestGolangRootfs(t *testing.T) {
+	goroot := t.TempDir()
+	files := map[string]string{
+		"VERSION":              "go1.99.1\ntime 2026\n",
+		"bin/go":               "go-binary",
+		"src/fmt/print.go":     "package fmt",
+		"pkg/tool/x/compile":   "compiler",
+		"test/fixedbugs/x.go":  "left out",
+		"src/cmd/test/keep.go": "a test folder below the top is kept",
+	}
+	for name, body := range files {
+		p := filepath.Join(goroot, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	require.NoError(t, os.Symlink("print.go", filepath.Join(goroot, "src", "fmt", "link.go")))
+
+	var buf bytes.Buffer
+	require.NoError(t, WriteGolang(&buf, fakeBusybox(t), goroot))
+	fs := readTar(t, buf.Bytes())
+
+	assert.Equal(t, "package fmt", fs["usr/local/go/src/fmt/print.go"].body)
+	assert.Equal(t, "go-binary", fs["usr/local/go/bin/go"].body)
+	assert.Equal(t, entry{typ: tar.TypeSymlink, mode: 0o777, link: "print.go"}, fs["usr/local/go/src/fmt/link.go"])
+	assert.Contains(t, fs, "usr/local/go/src/cmd/test/keep.go")
+	assert.NotContains(t, fs, "usr/local/go/test/", "GOROOT's own test suite is left out")
+	assert.NotContains(t, fs, "usr/local/go/test/fixedbugs/x.go")
+	assert.Equal(t, int64(0o1777), fs["go/"].mode, "GOPATH is writable by any user")
+	assert.Contains(t, fs, "bin/busybox")
+	assert.Contains(t, fs, "root/", "HOME for go env -w")
+}
+
+func TestRootfsIsReproducible(t *testing.T) {
+	bb := fakeBusybox(t)
+	var a, b bytes.Buffer
+	require.NoError(t, WriteAlpine(&a, bb))
+	require.NoError(t, WriteAlpine(&b, bb))
+	assert.Equal(t, a.Bytes(), b.Bytes())
+}
+
+func TestGolangSpecHasTheOfficialEnvironment(t *testing.T) {
+	s := Golang("go1.26.8")
+	assert.Equal(t, "golang:latest", s.Ref)
+	assert.Contains(t, s.Changes, "ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	assert.Contains(t, s.Changes, "ENV GOPATH=/go")
+	assert.Contains(t, s.Changes, "ENV GOLANG_VERSION=1.26.8")
+}
+
+func TestCheckStatic(t *testing.T) {
+	notELF := filepath.Join(t.TempDir(), "script")
+	require.NoError(t, os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o755))
+	assert.ErrorContains(t, CheckStatic(notELF, "amd64"), "is not a Linux executable")
+
+	// /bin/ls on any Linux distribution is dynamically linked.
+	if _, err := os.Stat("/bin/ls"); err == nil {
+		arch := hostELFArch(t, "/bin/ls")
+		assert.ErrorContains(t, CheckStatic("/bin/ls", arch), "dynamically linked")
+		other := "arm64"
+		if arch == "arm64" {
+			other = "amd64"
+		}
+		assert.ErrorContains(t, CheckStatic("/bin/ls", other), "is built for")
+	}
+}
+
+func TestFindBusyboxNamesTheRemedy(t *testing.T) {
+	notELF := filepath.Join(t.TempDir(), "busybox")
+	require.NoError(t, os.WriteFile(notELF, []byte("x"), 0o755))
+	_, err := FindBusybox(notELF, "amd64")
+	assert.ErrorContains(t, err, "LAB_BUSYBOX: "+notELF+" is not a Linux executable")
+}
+
+// hostELFArch returns the Go architecture of an ELF file.
+func hostELFArch(t *testing.T, path string) string {
+	t.Helper()
+	f, err := elf.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	for arch, m := range elfMachines {
+		if m == f.Machine {
+			return arch
+		}
+	}
+	t.Fatalf("unknown machine %s", f.Machine)
+	return ""
+}
