@@ -55,22 +55,38 @@ func TestEvaluateEachFault(t *testing.T) {
 		{"runtime tag missing", func(inv *Inventory) { inv.Images["runtime"] = ImageFacts{} }, []string{"1", "2", "3", "4a", "4c", "5", "6", "7", "8"}},
 		{"builder tag missing", func(inv *Inventory) { delete(inv.Images, "builder") }, []string{"1", "3", "4a", "4b", "8"}},
 		{"v2 differs", func(inv *Inventory) { v2 := inv.Images["v2"]; v2.ID = "sha256:other"; inv.Images["v2"] = v2 }, []string{"2"}},
-		{"builder is runtime", func(inv *Inventory) { b := inv.Images["builder"]; b.ID = inv.Images["runtime"].ID; inv.Images["builder"] = b }, []string{"3"}},
+		{"builder is runtime", func(inv *Inventory) {
+			b := inv.Images["builder"]
+			b.ID = inv.Images["runtime"].ID
+			inv.Images["builder"] = b
+		}, []string{"3"}},
 		{"runtime too big", func(inv *Inventory) { r := inv.Images["runtime"]; r.Size = 30_000_000; inv.Images["runtime"] = r }, []string{"4a", "4c"}},
-		{"builder smaller than golang", func(inv *Inventory) { b := inv.Bases["golang:latest"]; b.Size = 300_000_000; inv.Bases["golang:latest"] = b }, []string{"4b"}},
+		{"builder smaller than golang", func(inv *Inventory) {
+			b := inv.Bases["golang:latest"]
+			b.Size = 300_000_000
+			inv.Bases["golang:latest"] = b
+		}, []string{"4b"}},
 		{"runtime just over its limit", func(inv *Inventory) {
 			r := inv.Images["runtime"]
 			r.Size = inv.Bases["alpine:latest"].Size + inv.Binary.Size + MiB + 1
 			inv.Images["runtime"] = r
 		}, []string{"4c"}},
-		{"wrong entrypoint", func(inv *Inventory) { r := inv.Images["runtime"]; r.Entrypoint = []string{"/bin/sh"}; inv.Images["runtime"] = r }, []string{"5"}},
+		{"wrong entrypoint", func(inv *Inventory) {
+			r := inv.Images["runtime"]
+			r.Entrypoint = []string{"/bin/sh"}
+			inv.Images["runtime"] = r
+		}, []string{"5"}},
 		{"wrong workdir", func(inv *Inventory) { r := inv.Images["runtime"]; r.WorkingDir = "/"; inv.Images["runtime"] = r }, []string{"5"}},
 		{"toolchain shipped", func(inv *Inventory) { inv.GoRoot.Present = true }, []string{"6"}},
 		{"binary absent", func(inv *Inventory) { inv.Binary = PathInfo{Path: "/myapp/helloworld"} }, []string{"4c", "6"}},
 		{"wrong output", func(inv *Inventory) { inv.Run.Stdout = "Hello World" }, []string{"7"}},
 		{"non-zero exit", func(inv *Inventory) { inv.Run.ExitCode = 3 }, []string{"7"}},
 		{"could not run", func(inv *Inventory) { inv.RunErr = "run: start: no such file" }, []string{"7"}},
-		{"built on another alpine", func(inv *Inventory) { a := inv.Bases["alpine:latest"]; a.Layers = []string{"x1"}; inv.Bases["alpine:latest"] = a }, []string{"8"}},
+		{"built on another alpine", func(inv *Inventory) {
+			a := inv.Bases["alpine:latest"]
+			a.Layers = []string{"x1"}
+			inv.Bases["alpine:latest"] = a
+		}, []string{"8"}},
 		{"alpine base absent", func(inv *Inventory) { delete(inv.Bases, "alpine:latest") }, []string{"4c", "8"}},
 	}
 	for _, c := range cases {

@@ -57,8 +57,11 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 	images, containers := engineState()
 	var removedContainers, removedImages []string
 	fc := &fakeClient{
-		imageList:     func(image.ListOptions) ([]image.Summary, error) { return images, nil },
-		containerList: func(o container.ListOptions) ([]container.Summary, error) { require.True(t, o.All); return containers, nil },
+		imageList: func(image.ListOptions) ([]image.Summary, error) { return images, nil },
+		containerList: func(o container.ListOptions) ([]container.Summary, error) {
+			require.True(t, o.All)
+			return containers, nil
+		},
 		containerRemove: func(id string, o container.RemoveOptions) error {
 			assert.True(t, o.Force, "a running lab container is removed too")
 			removedContainers = append(removedContainers, id)
@@ -85,7 +88,9 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 
 func TestCleanWithNothingToDo(t *testing.T) {
 	fc := &fakeClient{
-		imageList:     func(image.ListOptions) ([]image.Summary, error) { return []image.Summary{{ID: "x", RepoTags: []string{"alpine:latest"}}}, nil },
+		imageList: func(image.ListOptions) ([]image.Summary, error) {
+			return []image.Summary{{ID: "x", RepoTags: []string{"alpine:latest"}}}, nil
+		},
 		containerList: func(container.ListOptions) ([]container.Summary, error) { return nil, nil },
 	}
 	var out strings.Builder
