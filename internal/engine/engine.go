@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types"
@@ -42,6 +44,9 @@ type Client interface {
 
 var _ Client = (*client.Client)(nil)
 
+// schemes are the DOCKER_HOST schemes the Engine API client dials.
+var schemes = []string{"unix", "tcp", "npipe", "http", "https"}
+
 // ErrUnreachable marks a failure to reach the engine at all.
 var ErrUnreachable = errors.New("no Docker Engine answers")
 
@@ -53,6 +58,12 @@ const pingTimeout = 5 * time.Second
 // DOCKER_CERT_PATH, DOCKER_TLS_VERIFY), negotiates the API version, and checks
 // that the engine answers.
 func Connect(ctx context.Context) (*client.Client, error) {
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		scheme, _, _ := strings.Cut(h, "://")
+		if !slices.Contains(schemes, scheme) {
+			return nil, fmt.Errorf("%w: DOCKER_HOST=%s has the scheme %q: use unix://, tcp:// or npipe://", ErrUnreachable, h, scheme)
+		}
+	}
 	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v (check DOCKER_HOST)", ErrUnreachable, err)
@@ -64,10 +75,21 @@ func Connect(ctx context.Context) (*client.Client, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w at %s: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs", ErrUnreachable, Host(c))
+		return nil, fmt.Errorf("%w at %s%s: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs", ErrUnreachable, Host(c), cause(err, pctx))
 	}
 	c.NegotiateAPIVersion(ctx)
 	return c, nil
+}
+
+// cause says why a ping failed when that is more than "nothing listens".
+func cause(err error, pctx context.Context) string {
+	switch {
+	case errors.Is(pctx.Err(), context.DeadlineExceeded):
+		return fmt.Sprintf(" (no answer in %s)", pingTimeout)
+	case client.IsErrConnectionFailed(err):
+		return ""
+	}
+	return " (" + err.Error() + ")"
 }
 
 // Host names the engine's address for messages: DOCKER_HOST as the user set

@@ -1,0 +1,272 @@
+package lab
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// These tests build real images on the engine DOCKER_HOST names. Without an
+// engine they skip, except in CI (CI=true), where they fail.
+
+func TestMain(m *testing.M) {
+	if os.Getenv("CI") == "true" {
+		// Make the stand-ins from nothing, as a new machine does.
+		if err := removeStandinsFirst(); err != nil {
+			fmt.Fprintln(os.Stderr, "integration setup:", err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+func removeStandinsFirst() error {
+	ctx := context.Background()
+	c, err := engine.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	root, err := findTestRoot()
+	if err != nil {
+		return err
+	}
+	l := New(c, settings.Settings{}, root, os.Stderr)
+	if err := l.Clean(ctx); err != nil {
+		return err
+	}
+	return l.RemoveStandins(ctx)
+}
+
+func findTestRoot() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	return FindRoot(wd)
+}
+
+// realLab connects to the engine, or skips (fails in CI) when none answers.
+func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
+	t.Helper()
+	c, err := engine.Connect(t.Context())
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs a Docker Engine: %v", err)
+		}
+		t.Skipf("no Docker Engine: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	if s.Progress == "" {
+		s.Progress = settings.ProgressPlain
+	}
+	if s.Base == "" {
+		s.Base = settings.BaseAuto
+	}
+	out := &strings.Builder{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("lab output:\n%s", out.String())
+		}
+	})
+	return New(c, s, root, out), out
+}
+
+// docker runs the docker CLI, the independent witness of what the lab did.
+func docker(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("docker", args...).CombinedOutput()
+	require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
+	return strings.TrimSpace(string(out))
+}
+
+// labIDs asks the docker CLI for the full ID of every multi-state tag.
+func labIDs(t *testing.T) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	out := docker(t, "image", "ls", "--no-trunc", "--format", "{{.Tag}} {{.ID}}", Repository)
+	for _, line := range strings.Split(out, "\n") {
+		if tag, id, ok := strings.Cut(line, " "); ok {
+			ids[tag] = id
+		}
+	}
+	return ids
+}
+
+func sortedLines(s string) []string {
+	lines := strings.Fields(s)
+	slices.Sort(lines)
+	return lines
+}
+
+func labContainers(t *testing.T) string {
+	return docker(t, "container", "ls", "-a", "-q", "--filter", "label="+LabelLab+"="+LabValue)
+}
+
+func TestLabEndToEnd(t *testing.T) {
+	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
+		t.Run(string(b), func(t *testing.T) {
+			l, out := realLab(t, settings.Settings{Builder: b})
+			ctx := t.Context()
+			require.NoError(t, l.Clean(ctx))
+			assert.Empty(t, labIDs(t), "clean removed every multi-state tag")
+
+			built, err := l.BuildAll(ctx)
+			require.NoError(t, err)
+			require.Len(t, built, 4)
+			byName := map[string]string{}
+			for _, x := range built {
+				byName[x.Image.Name] = x.ID
+			}
+
+			// The CLI sees the same four tags with the IDs the builds reported.
+			assert.Equal(t, byName, labIDs(t))
+			assert.Equal(t, byName["v1"], byName["v2"])
+			assert.Equal(t, byName["v1"], byName["runtime"])
+			assert.NotEqual(t, byName["builder"], byName["runtime"])
+			assert.Equal(t, LabValue, docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelLab+"\"}}", Repository+":builder"))
+
+			checks, err := l.Verify(ctx)
+			require.NoError(t, err)
+			assert.Zero(t, Failed(checks))
+			assert.Contains(t, out.String(), "10 of 10 assertions passed\n")
+			assert.Empty(t, labContainers(t), "verify removes the containers it made")
+
+			assert.Equal(t, "Hello World", docker(t, "run", "--rm", Repository+":runtime"))
+
+			out.Reset()
+			require.NoError(t, l.RunRuntime(ctx))
+			assert.Equal(t, "==> docker run --rm multi-state:runtime\nHello World\n", out.String())
+
+			out.Reset()
+			require.NoError(t, l.ShowImages(ctx))
+			for _, tag := range []string{"v1", "v2", "builder", "runtime"} {
+				assert.Regexp(t, `(?m)^multi-state\s+`+tag+`\s+`+shortID(byName[tag])+`\s`, out.String())
+			}
+			assert.Regexp(t, `(?m)^base golang:latest: (stand-in|real)$`, out.String())
+		})
+	}
+}
+
+func TestVerifyFailsWhenATagIsMissing(t *testing.T) {
+	l, out := realLab(t, settings.Settings{Builder: settings.BuildKit})
+	ctx := t.Context()
+	im, _ := ImageNamed("runtime")
+	_, err := l.Build(ctx, im)
+	require.NoError(t, err)
+	docker(t, "image", "rm", Repository+":builder")
+	t.Cleanup(func() { _, _ = l.Build(context.Background(), Images[2]) })
+
+	checks, err := l.Verify(ctx)
+	require.ErrorIs(t, err, ErrAssertions)
+	assert.Equal(t, ExitFailed, ExitCode(err))
+	assert.Contains(t, checks[0].Actual, "missing: multi-state:builder")
+	assert.Contains(t, out.String(), "FAIL  3. builder is another image than runtime")
+}
+
+func randomSuffix(t *testing.T) string {
+	b := make([]byte, 4)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return hex.EncodeToString(b)
+}
+
+func TestCleanLeavesTheUsersThingsAlone(t *testing.T) {
+	l, out := realLab(t, settings.Settings{Builder: settings.BuildKit})
+	ctx := t.Context()
+	im, _ := ImageNamed("runtime")
+	_, err := l.Build(ctx, im)
+	require.NoError(t, err)
+
+	sfx := randomSuffix(t)
+	userImage := "labtest-user-" + sfx + ":keep"
+	mine := "labtest-mine-" + sfx + ":keep"
+	stopped, running := "labtest-stopped-"+sfx, "labtest-running-"+sfx
+	t.Cleanup(func() {
+		_ = exec.Command("docker", "rm", "-f", stopped, running).Run()
+		_ = exec.Command("docker", "rmi", userImage, mine).Run()
+	})
+	// The user's own image, and a tag of theirs on a lab image.
+	build := exec.Command("docker", "build", "-q", "-t", userImage, "-")
+	build.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	build.Stdin = strings.NewReader("FROM alpine:latest\nLABEL owner=user-" + sfx + "\n")
+	b, err := build.CombinedOutput()
+	require.NoError(t, err, string(b))
+	docker(t, "tag", Repository+":runtime", mine)
+	docker(t, "create", "--name", stopped, userImage)
+	docker(t, "run", "-d", "--name", running, userImage, "sleep", "600")
+	userID := docker(t, "image", "inspect", "--format", "{{.ID}}", userImage)
+
+	require.NoError(t, l.Clean(ctx))
+
+	assert.Empty(t, labIDs(t))
+	assert.Equal(t, userID, docker(t, "image", "inspect", "--format", "{{.ID}}", userImage))
+	assert.Equal(t, "true", docker(t, "inspect", "--format", "{{.State.Running}}", running))
+	assert.Equal(t, "created", docker(t, "inspect", "--format", "{{.State.Status}}", stopped))
+	assert.NotEmpty(t, docker(t, "image", "inspect", "--format", "{{.ID}}", mine), "the user's tag on a lab image survives")
+	assert.Contains(t, out.String(), "kept "+mine)
+	for _, ref := range BaseRefs {
+		assert.NotEmpty(t, docker(t, "image", "inspect", "--format", "{{.ID}}", ref), "clean never removes a base image")
+	}
+
+	out.Reset()
+	require.NoError(t, l.Clean(ctx))
+	assert.Equal(t, "nothing to clean: no multi-state images or containers made from them\n", out.String())
+}
+
+func TestCleanAllRefusesWithoutConfirmation(t *testing.T) {
+	l, out := realLab(t, settings.Settings{Confirm: "please"})
+	require.NoError(t, l.EnsureBases(t.Context()), "something for clean:all to leave alone")
+	images := func() []string { return sortedLines(docker(t, "image", "ls", "-a", "-q", "--no-trunc")) }
+	containers := func() []string { return sortedLines(docker(t, "container", "ls", "-a", "-q", "--no-trunc")) }
+	before, beforeC := images(), containers()
+	require.NotEmpty(t, before)
+	err := l.CleanAll(t.Context())
+	require.ErrorIs(t, err, ErrNotConfirmed)
+	assert.Equal(t, before, images())
+	assert.Equal(t, beforeC, containers())
+	assert.Contains(t, out.String(), "clean:all would remove")
+}
+
+func TestStandinsOnEngine(t *testing.T) {
+	l, out := realLab(t, settings.Settings{Base: settings.BaseStandin})
+	ctx := t.Context()
+	require.NoError(t, l.EnsureBases(ctx))
+	for _, ref := range BaseRefs {
+		b, ok, err := l.InspectBase(ctx, ref)
+		require.NoError(t, err)
+		require.True(t, ok, ref)
+		if !b.Standin {
+			continue // a real image: the lab leaves it as it is
+		}
+		kind := strings.TrimSuffix(ref, ":latest")
+		assert.Equal(t, kind, docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelStandin+"\"}}", ref))
+	}
+	if b, _, _ := l.InspectBase(ctx, "golang:latest"); b.Standin {
+		// The golang stand-in runs the seed's own commands.
+		got := docker(t, "run", "--rm", "golang:latest", "sh", "-c", "go env -w GO111MODULE=auto && go env GO111MODULE GOPATH && go version")
+		assert.Regexp(t, `^auto\n/go\ngo version go1\.\d+`, got)
+	}
+	if b, _, _ := l.InspectBase(ctx, "alpine:latest"); b.Standin {
+		assert.Equal(t, "/bin/sh", docker(t, "image", "inspect", "--format", "{{index .Config.Cmd 0}}", "alpine:latest"))
+		assert.Equal(t, "hi", docker(t, "run", "--rm", "alpine:latest", "echo", "hi"))
+	}
+
+	out.Reset()
+	require.NoError(t, l.MakeStandins(ctx))
+	assert.Contains(t, out.String(), "golang:latest: already here")
+}

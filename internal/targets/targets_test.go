@@ -1,0 +1,115 @@
+package targets
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// These tests run the Mage targets as a user does, through a task binary
+// compiled once with `go tool mage -compile`, and check what the user sees:
+// the message and the exit code. None of them changes the engine.
+
+var (
+	root   string
+	labBin string
+)
+
+func TestMain(m *testing.M) {
+	code, err := setup(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "targets tests:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func setup(m *testing.M) (int, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return 0, err
+	}
+	root = filepath.Join(wd, "..", "..")
+	dir, err := os.MkdirTemp("", "lab-targets")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	labBin = filepath.Join(dir, "lab")
+	cmd := exec.Command("go", "tool", "mage", "-compile", labBin)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("go tool mage -compile: %v\n%s", err, out)
+	}
+	return m.Run(), nil
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+	took           time.Duration
+}
+
+// runLab runs the task binary in the project folder with extra environment.
+func runLab(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(labBin, args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		r.code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return r
+}
+
+func TestListShowsEveryTarget(t *testing.T) {
+	r := runLab(t, nil, "-l")
+	require.Equal(t, 0, r.code, r.stderr)
+	for _, target := range []string{"all*", "build", "build:v1", "build:v2", "build:builder", "build:runtime", "clean", "clean:all", "images", "verify", "run", "base:standins", "base:remove"} {
+		assert.Regexp(t, `(?m)^  `+regexp.QuoteMeta(target)+`\s+\S`, r.stdout, target)
+	}
+	assert.NotContains(t, r.stdout, "clean:all*", "only all is the default")
+}
+
+func TestBadSettingExits2BeforeAnyEngineCall(t *testing.T) {
+	// No engine at this address: the setting is reported first.
+	r := runLab(t, []string{"LAB_BUILDER=kaniko", "DOCKER_HOST=unix:///nonexistent.sock"}, "build")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "Error: LAB_BUILDER=\"kaniko\" is not valid: use one of buildkit, classic\n", r.stderr)
+}
+
+func TestNoEngineExits2Quickly(t *testing.T) {
+	r := runLab(t, []string{"DOCKER_HOST=unix:///nonexistent.sock"}, "build")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "Error: no Docker Engine answers at DOCKER_HOST=unix:///nonexistent.sock: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs\n", r.stderr)
+	assert.Less(t, r.took, 10*time.Second)
+}
+
+func TestCleanAllWithoutConfirmationExits2(t *testing.T) {
+	if os.Getenv("CI") != "true" {
+		if _, err := os.Stat("/var/run/docker.sock"); err != nil && os.Getenv("DOCKER_HOST") == "" {
+			t.Skip("no Docker Engine")
+		}
+	}
+	r := runLab(t, []string{"LAB_CONFIRM="}, "clean:all")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stdout, "clean:all would remove")
+	assert.Equal(t, "Error: clean:all removes every container and image on the engine: set LAB_CONFIRM=clean-all to do it\n", r.stderr)
+}
