@@ -19,12 +19,12 @@ var Default = All
 
 // All runs the whole lab: clean, build, verify, run, then the image table.
 func All(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).All)
+	return targets.RunBuild(ctx, lab.Images, (*lab.Lab).All)
 }
 
 // Build builds multi-state:v1, v2, builder and runtime in the seed's order.
 func Build(ctx context.Context) error {
-	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+	return targets.RunBuild(ctx, lab.Images, func(l *lab.Lab, ctx context.Context) error {
 		_, err := l.BuildAll(ctx)
 		return err
 	})

@@ -78,7 +78,7 @@ func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
 // contextFiles maps each build context entry to its file in the project.
 func (l *Lab) contextFiles(im Image) [][2]string {
 	return [][2]string{
-		{"Dockerfile", filepath.Join(l.Root, "dockerfiles", im.Dockerfile)},
+		{"Dockerfile", l.dockerfilePath(im)},
 		{"helloworld.go", filepath.Join(l.Root, "app", "helloworld.go")},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -28,7 +29,8 @@ func ExitCode(err error) int {
 		errors.Is(err, engine.ErrUnreachable),
 		errors.Is(err, ErrBaseMissing),
 		errors.Is(err, ErrNoProject),
-		errors.Is(err, ErrNotConfirmed):
+		errors.Is(err, ErrNotConfirmed),
+		errors.Is(err, dockerfile.ErrInvalid):
 		return ExitEnvironment
 	}
 	return ExitFailed

@@ -10,7 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -69,9 +71,10 @@ func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab 
 	return &Lab{Client: c, Settings: s, Root: root, Out: out}
 }
 
-// Open reads the settings, finds the project folder and connects to the
-// engine, in that order, so bad settings are reported before any engine call.
-func Open(ctx context.Context, out io.Writer) (*Lab, func(), error) {
+// Open reads the settings, finds the project folder, checks the Dockerfiles
+// of the images about to be built, and connects to the engine, in that
+// order, so bad input is reported before any engine call.
+func Open(ctx context.Context, out io.Writer, building []Image) (*Lab, func(), error) {
 	s, err := settings.FromEnv(os.Getenv)
 	if err != nil {
 		return nil, nil, err
@@ -84,11 +87,54 @@ func Open(ctx context.Context, out io.Writer) (*Lab, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	l := New(nil, s, root, out)
+	if err := l.CheckDockerfiles(building); err != nil {
+		return nil, nil, err
+	}
 	c, err := engine.Connect(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	return New(c, s, root, out), func() { _ = c.Close() }, nil
+	l.Client = c
+	return l, func() { _ = c.Close() }, nil
+}
+
+// dockerfilePath is where im's Dockerfile is: in LAB_DOCKERFILES if set,
+// else in the project's dockerfiles/.
+func (l *Lab) dockerfilePath(im Image) string {
+	if l.Settings.Dockerfiles != "" {
+		return filepath.Join(l.Settings.Dockerfiles, im.Dockerfile)
+	}
+	return filepath.Join(l.Root, "dockerfiles", im.Dockerfile)
+}
+
+// CheckDockerfiles parses the Dockerfiles of images with BuildKit's parser
+// and checks each --target, without the engine.
+func (l *Lab) CheckDockerfiles(images []Image) error {
+	for _, im := range images {
+		path := l.dockerfilePath(im)
+		f, err := os.Open(path)
+		if err != nil {
+			if l.Settings.Dockerfiles != "" {
+				return fmt.Errorf("%w: LAB_DOCKERFILES=%s: %v", dockerfile.ErrInvalid, l.Settings.Dockerfiles, err)
+			}
+			return fmt.Errorf("%w: %v", dockerfile.ErrInvalid, err)
+		}
+		_, err = dockerfile.Check(l.displayPath(path), f, im.Target)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// displayPath shortens a path inside the project for messages.
+func (l *Lab) displayPath(path string) string {
+	if rel, err := filepath.Rel(l.Root, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return path
 }
 
 // ErrNoProject says the lab's files were not found.

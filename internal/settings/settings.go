@@ -54,6 +54,9 @@ type Settings struct {
 	Busybox string
 	// Confirm holds LAB_CONFIRM.
 	Confirm string
+	// Dockerfiles is a folder holding v1.Dockerfile and v2.Dockerfile to
+	// build instead of the project's dockerfiles/ (LAB_DOCKERFILES).
+	Dockerfiles string
 }
 
 // Error is a setting with a value the lab does not accept.
@@ -83,6 +86,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	s.Busybox = getenv("LAB_BUSYBOX")
 	s.Confirm = getenv("LAB_CONFIRM")
+	s.Dockerfiles = getenv("LAB_DOCKERFILES")
 	return s, nil
 }
 

@@ -47,3 +47,23 @@ func TestBadValuesNameTheValidOnes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFromEnv: any values give either settings from the valid sets or an
+// *Error that lists them, never a panic.
+func FuzzFromEnv(f *testing.F) {
+	f.Add("classic", "quiet", "standin")
+	f.Add("kaniko", "", "")
+	f.Fuzz(func(t *testing.T, builder, progress, base string) {
+		s, err := FromEnv(env(map[string]string{"LAB_BUILDER": builder, "LAB_PROGRESS": progress, "LAB_BASE": base}))
+		if err != nil {
+			var se *Error
+			require.ErrorAs(t, err, &se)
+			require.NotEmpty(t, se.Valid)
+			require.NotContains(t, se.Valid, se.Value)
+			return
+		}
+		require.Contains(t, []Builder{BuildKit, Classic}, s.Builder)
+		require.Contains(t, []Progress{ProgressAuto, ProgressTTY, ProgressPlain, ProgressQuiet}, s.Progress)
+		require.Contains(t, []BaseMode{BaseAuto, BasePull, BaseStandin}, s.Base)
+	})
+}

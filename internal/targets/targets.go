@@ -14,7 +14,17 @@ import (
 // Run opens the lab (settings, project folder, engine), runs step, and turns
 // its error into the documented exit code.
 func Run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	l, closeLab, err := lab.Open(ctx, os.Stdout)
+	return run(ctx, nil, step)
+}
+
+// RunBuild is Run for a step that builds images: their Dockerfiles are
+// checked before the engine is contacted.
+func RunBuild(ctx context.Context, images []lab.Image, step func(*lab.Lab, context.Context) error) error {
+	return run(ctx, images, step)
+}
+
+func run(ctx context.Context, building []lab.Image, step func(*lab.Lab, context.Context) error) error {
+	l, closeLab, err := lab.Open(ctx, os.Stdout, building)
 	if err == nil {
 		defer closeLab()
 		err = step(l, ctx)
@@ -27,8 +37,8 @@ func Run(ctx context.Context, step func(*lab.Lab, context.Context) error) error 
 
 // Build runs the build of the lab image with the given name.
 func Build(ctx context.Context, name string) error {
-	return Run(ctx, func(l *lab.Lab, ctx context.Context) error {
-		im, _ := lab.ImageNamed(name)
+	im, _ := lab.ImageNamed(name)
+	return RunBuild(ctx, []lab.Image{im}, func(l *lab.Lab, ctx context.Context) error {
 		_, err := l.Build(ctx, im)
 		return err
 	})

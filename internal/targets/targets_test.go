@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,4 +113,46 @@ func TestCleanAllWithoutConfirmationExits2(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stdout, "clean:all would remove")
 	assert.Equal(t, "Error: clean:all removes every container and image on the engine: set LAB_CONFIRM=clean-all to do it\n", r.stderr)
+}
+
+// dockerfiles writes a folder for LAB_DOCKERFILES from the project's own,
+// with edits.
+func dockerfiles(t *testing.T, edit func(name, text string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
+		data, err := os.ReadFile(filepath.Join(root, "dockerfiles", name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(data))), 0o644))
+	}
+	return dir
+}
+
+func TestBrokenDockerfileIsFoundBeforeTheEngine(t *testing.T) {
+	dir := dockerfiles(t, func(name, text string) string {
+		if name == "v2.Dockerfile" {
+			return strings.Replace(text, "WORKDIR /myapp\nCOPY    --from", "WORKDIR\nCOPY    --from", 1)
+		}
+		return text
+	})
+	// No engine answers at this address: the Dockerfile is reported first.
+	r := runLab(t, []string{"LAB_DOCKERFILES=" + dir, "DOCKER_HOST=unix:///nonexistent.sock"}, "build")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "Error: invalid Dockerfile: "+filepath.Join(dir, "v2.Dockerfile")+":8: WORKDIR requires exactly one argument\n", r.stderr)
+	assert.Empty(t, r.stdout, "nothing was built")
+}
+
+func TestTargetThatNamesNoStage(t *testing.T) {
+	dir := dockerfiles(t, func(name, text string) string {
+		return strings.Replace(text, "AS runtime", "AS final", 1)
+	})
+	r := runLab(t, []string{"LAB_DOCKERFILES=" + dir, "DOCKER_HOST=unix:///nonexistent.sock"}, "build:runtime")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "Error: invalid Dockerfile: "+filepath.Join(dir, "v2.Dockerfile")+": --target runtime names no stage; the stages are builder (line 1), final (line 7)\n", r.stderr)
+}
+
+func TestMissingDockerfilesFolder(t *testing.T) {
+	r := runLab(t, []string{"LAB_DOCKERFILES=/nonexistent/dockerfiles", "DOCKER_HOST=unix:///nonexistent.sock"}, "build:v1")
+	assert.Equal(t, 2, r.code)
+	assert.Equal(t, "Error: invalid Dockerfile: LAB_DOCKERFILES=/nonexistent/dockerfiles: open /nonexistent/dockerfiles/v1.Dockerfile: no such file or directory\n", r.stderr)
 }
