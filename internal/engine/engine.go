@@ -17,12 +17,14 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Client is the part of the Engine API the lab uses.
 type Client interface {
+	ClientVersion() string
 	Ping(ctx context.Context) (types.Ping, error)
 	ServerVersion(ctx context.Context) (types.Version, error)
 
@@ -90,6 +92,25 @@ func cause(err error, pctx context.Context) string {
 		return ""
 	}
 	return " (" + err.Error() + ")"
+}
+
+// ErrTooOld marks an engine whose API version lacks what is asked of it.
+var ErrTooOld = errors.New("the engine is too old")
+
+// Requirement is an API version a feature needs and what to do without it.
+type Requirement struct {
+	What    string
+	Version string
+	Remedy  string
+}
+
+// Require checks that the API version the client speaks (negotiated, or set
+// by DOCKER_API_VERSION) is at least r.Version.
+func Require(c Client, r Requirement) error {
+	if v := c.ClientVersion(); versions.LessThan(v, r.Version) {
+		return fmt.Errorf("%w: %s needs Engine API %s or newer, and this engine speaks %s: %s", ErrTooOld, r.What, r.Version, v, r.Remedy)
+	}
+	return nil
 }
 
 // Host names the engine's address for messages: DOCKER_HOST as the user set

@@ -11,6 +11,7 @@ import (
 
 	"github.com/docker/docker/api/types/build"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -35,8 +36,23 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	return out, nil
 }
 
+// API versions the builds need: --target arrived in 1.29 (Docker 17.05, the
+// release that brought multi-stage builds), BuildKit builds in 1.39 (18.09).
+var (
+	needMultiStage = engine.Requirement{What: "a multi-stage build with --target", Version: "1.29", Remedy: "use Docker 17.05 or newer"}
+	needBuildKit   = engine.Requirement{What: "a BuildKit build", Version: "1.39", Remedy: "set LAB_BUILDER=classic, or use Docker 18.09 or newer"}
+)
+
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
+	if err := engine.Require(l.Client, needMultiStage); err != nil {
+		return Built{}, err
+	}
+	if l.Settings.Builder == settings.BuildKit {
+		if err := engine.Require(l.Client, needBuildKit); err != nil {
+			return Built{}, err
+		}
+	}
 	if err := l.EnsureBases(ctx); err != nil {
 		return Built{}, err
 	}

@@ -27,6 +27,7 @@ func ExitCode(err error) int {
 		return ExitInterrupted
 	case errors.As(err, &se),
 		errors.Is(err, engine.ErrUnreachable),
+		errors.Is(err, engine.ErrTooOld),
 		errors.Is(err, ErrBaseMissing),
 		errors.Is(err, ErrNoProject),
 		errors.Is(err, ErrNotConfirmed),

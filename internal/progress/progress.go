@@ -54,7 +54,7 @@ func Read(ctx context.Context, body io.Reader, builder settings.Builder, mode se
 	if builder == settings.BuildKit {
 		id, err = readBuildKit(ctx, body, mode, target)
 	} else {
-		id, err = readClassic(body, mode, target)
+		id, err = readClassic(ctx, body, mode, target)
 	}
 	var be *BuildError
 	if errors.As(err, &be) && kept != nil {
@@ -95,7 +95,7 @@ func readBuildKit(ctx context.Context, body io.Reader, mode settings.Progress, o
 		var msg jsonmessage.JSONMessage
 		if err := dec.Decode(&msg); err != nil {
 			if !errors.Is(err, io.EOF) {
-				readErr = fmt.Errorf("read build output: %w", err)
+				readErr = fmt.Errorf("%w: %v", ErrCutShort, err)
 			}
 			break
 		}
@@ -133,12 +133,16 @@ func readBuildKit(ctx context.Context, body io.Reader, mode settings.Progress, o
 		return "", readErr
 	}
 	if id == "" {
-		return "", errors.New("build output ended without an image ID")
+		return "", ErrCutShort
 	}
 	return id, nil
 }
 
-func readClassic(body io.Reader, mode settings.Progress, out io.Writer) (string, error) {
+// ErrCutShort is a build stream that ended before the engine said the build
+// was done: the connection to the engine was lost.
+var ErrCutShort = errors.New("the build output ended before the image was built (was the connection to the engine lost?)")
+
+func readClassic(ctx context.Context, body io.Reader, mode settings.Progress, out io.Writer) (string, error) {
 	var id string
 	aux := func(msg jsonmessage.JSONMessage) {
 		var r build.Result
@@ -159,11 +163,14 @@ func readClassic(body io.Reader, mode settings.Progress, out io.Writer) (string,
 	if errors.As(err, &jerr) {
 		return "", &BuildError{Message: strings.TrimSpace(jerr.Message)}
 	}
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
 	if err != nil {
-		return "", fmt.Errorf("read build output: %w", err)
+		return "", fmt.Errorf("%w: %v", ErrCutShort, err)
 	}
 	if id == "" {
-		return "", errors.New("build output ended without an image ID")
+		return "", ErrCutShort
 	}
 	return id, nil
 }

@@ -105,9 +105,14 @@ func TestClassicFailure(t *testing.T) {
 
 func TestStreamWithoutImageID(t *testing.T) {
 	_, err := Read(t.Context(), strings.NewReader(`{"stream":"x\n"}`), settings.Classic, settings.ProgressPlain, &strings.Builder{})
-	assert.EqualError(t, err, "build output ended without an image ID")
+	assert.Equal(t, ErrCutShort, err)
 	_, err = Read(t.Context(), strings.NewReader(""), settings.BuildKit, settings.ProgressPlain, &strings.Builder{})
-	assert.EqualError(t, err, "build output ended without an image ID")
+	assert.Equal(t, ErrCutShort, err)
+	// Cut in the middle of a message.
+	full := buildkitStream(t, false)
+	_, err = Read(t.Context(), strings.NewReader(full[:len(full)/2]), settings.BuildKit, settings.ProgressPlain, &strings.Builder{})
+	assert.ErrorIs(t, err, ErrCutShort)
+	assert.ErrorContains(t, err, "unexpected EOF")
 }
 
 func TestTTYModeNeedsATerminal(t *testing.T) {

@@ -21,9 +21,10 @@ var busyboxPlaces = []string{"/bin/busybox", "/usr/bin/busybox", "/usr/sbin/busy
 // if one is set (LAB_BUSYBOX), else the first static one in the usual places
 // or on PATH.
 func FindBusybox(path, goarch string) (string, error) {
+	hint := "install one (Debian: scripts/install-busybox.sh, or apt-get install busybox-static) or set LAB_BUSYBOX to its path"
 	if path != "" {
 		if err := CheckStatic(path, goarch); err != nil {
-			return "", fmt.Errorf("LAB_BUSYBOX: %w", err)
+			return "", fmt.Errorf("%w: LAB_BUSYBOX: %v: %s", ErrNoBusybox, err, hint)
 		}
 		return path, nil
 	}
@@ -42,7 +43,6 @@ func FindBusybox(path, goarch string) (string, error) {
 		}
 		return c, nil
 	}
-	hint := "install one (Debian: scripts/install-busybox.sh, or apt-get install busybox-static) or set LAB_BUSYBOX to its path"
 	if len(seen) > 0 {
 		return "", fmt.Errorf("%w (%s): %s", ErrNoBusybox, seen[0], hint)
 	}

@@ -133,7 +133,9 @@ func TestFindBusyboxNamesTheRemedy(t *testing.T) {
 	notELF := filepath.Join(t.TempDir(), "busybox")
 	require.NoError(t, os.WriteFile(notELF, []byte("x"), 0o755))
 	_, err := FindBusybox(notELF, "amd64")
+	require.ErrorIs(t, err, ErrNoBusybox)
 	assert.ErrorContains(t, err, "LAB_BUSYBOX: "+notELF+" is not a Linux executable")
+	assert.ErrorContains(t, err, "apt-get install busybox-static")
 }
 
 // hostELFArch returns the Go architecture of an ELF file.

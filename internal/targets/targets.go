@@ -4,7 +4,10 @@ package targets
 
 import (
 	"context"
+	"errors"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/magefile/mage/mg"
 
@@ -24,6 +27,10 @@ func RunBuild(ctx context.Context, images []lab.Image, step func(*lab.Lab, conte
 }
 
 func run(ctx context.Context, building []lab.Image, step func(*lab.Lab, context.Context) error) error {
+	// Mage cancels ctx on Ctrl-C; SIGTERM (a CI job's timeout, docker stop,
+	// kill) is made to do the same, so the lab cleans up either way.
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
+	defer stop()
 	l, closeLab, err := lab.Open(ctx, os.Stdout, building)
 	if err == nil {
 		defer closeLab()
@@ -31,6 +38,9 @@ func run(ctx context.Context, building []lab.Image, step func(*lab.Lab, context.
 	}
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return mg.Fatal(lab.ExitInterrupted, "interrupted: ", err)
 	}
 	return mg.Fatal(lab.ExitCode(err), err)
 }

@@ -1,0 +1,470 @@
+package lab
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// The faults a user can meet, each made to happen on the real engine and
+// run through the task binary as a user runs it. TestFaults logs the table
+// the README shows (go test -run TestFaults -v ./internal/lab/).
+
+var (
+	taskOnce sync.Once
+	taskBin  string
+	taskErr  error
+)
+
+// taskBinary compiles the Mage targets once per test run.
+func taskBinary(t *testing.T) string {
+	t.Helper()
+	taskOnce.Do(func() {
+		root, err := findTestRoot()
+		if err != nil {
+			taskErr = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "lab-task")
+		if err != nil {
+			taskErr = err
+			return
+		}
+		taskBin = filepath.Join(dir, "lab")
+		cmd := exec.Command("go", "tool", "mage", "-compile", taskBin)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			taskErr = fmt.Errorf("go tool mage -compile: %v: %s", err, out)
+		}
+	})
+	require.NoError(t, taskErr)
+	return taskBin
+}
+
+// outcome is one run of the task binary.
+type outcome struct {
+	stdout, stderr string
+	code           int
+	took           time.Duration
+}
+
+// firstLine of stderr, or of stdout when stderr is empty: what the user saw.
+func (o outcome) said() string {
+	s := strings.TrimSpace(o.stderr)
+	if s == "" {
+		s = strings.TrimSpace(o.stdout)
+	}
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	return s
+}
+
+// task runs the task binary in the project folder. If interrupt is set, it
+// is sent 2 s after stdout shows the Dockerfile's `sleep 60` step running.
+func task(t *testing.T, env []string, interrupt os.Signal, args ...string) outcome {
+	t.Helper()
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	cmd := exec.Command(taskBinary(t), args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "LAB_PROGRESS=plain")
+	cmd.Env = append(cmd.Env, env...)
+	var stderr bytes.Buffer
+	stdout := &watchBuffer{want: "sleep 60", seen: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = stdout, &stderr
+	start := time.Now()
+	require.NoError(t, cmd.Start())
+	if interrupt != nil {
+		select {
+		case <-stdout.seen:
+			time.Sleep(2 * time.Second)
+			_ = cmd.Process.Signal(interrupt)
+		case <-time.After(60 * time.Second):
+			t.Error("the build never started")
+		}
+	}
+	err = cmd.Wait()
+	o := outcome{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		o.code = ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			o.code = 128 + int(ws.Signal())
+		}
+	} else {
+		require.NoError(t, err)
+	}
+	return o
+}
+
+// watchBuffer is a goroutine-safe buffer that closes seen once want appears.
+type watchBuffer struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	want string
+	seen chan struct{}
+	once sync.Once
+}
+
+func (w *watchBuffer) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if strings.Contains(w.buf.String(), w.want) {
+		w.once.Do(func() { close(w.seen) })
+	}
+	return len(p), nil
+}
+
+func (w *watchBuffer) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// snapshot is the engine's containers and images, and the project's files.
+type snapshot struct {
+	containers, images, files []string
+}
+
+func takeSnapshot(t *testing.T) snapshot {
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	st := exec.Command("git", "status", "--porcelain", "--ignored")
+	st.Dir = root
+	files, _ := st.Output()
+	return snapshot{
+		containers: sortedLines(docker(t, "container", "ls", "-a", "-q", "--no-trunc")),
+		images:     sortedLines(docker(t, "image", "ls", "-a", "-q", "--no-trunc")),
+		files:      strings.Split(strings.TrimSpace(string(files)), "\n"),
+	}
+}
+
+func added(before, after []string) int {
+	n := 0
+	for _, a := range after {
+		if !slicesContains(before, a) {
+			n++
+		}
+	}
+	return n
+}
+
+func slicesContains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// leftBehind says what a run added to the engine and the project folder.
+func leftBehind(before, after snapshot) string {
+	parts := []string{fmt.Sprintf("%d containers", added(before.containers, after.containers))}
+	if n := added(before.images, after.images); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d cached build steps", n))
+	} else {
+		parts = append(parts, "no images")
+	}
+	if n := added(before.files, after.files); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d files", n))
+	} else {
+		parts = append(parts, "no files")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// labDockerfiles writes a LAB_DOCKERFILES folder from the project's own,
+// with edits.
+func labDockerfiles(t *testing.T, edit func(name, text string) string) string {
+	t.Helper()
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, name := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
+		data, err := os.ReadFile(filepath.Join(root, "dockerfiles", name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(data))), 0o644))
+	}
+	return dir
+}
+
+// beforeBuild inserts a line before the Dockerfiles' `RUN go build`.
+func beforeBuild(line string) func(string, string) string {
+	return func(_, text string) string {
+		return strings.Replace(text, "RUN     go build", line+"\nRUN     go build", 1)
+	}
+}
+
+// engineSocket is the unix socket of the engine under test.
+func engineSocket(t *testing.T) string {
+	h := os.Getenv("DOCKER_HOST")
+	switch {
+	case h == "":
+		return "/var/run/docker.sock"
+	case strings.HasPrefix(h, "unix://"):
+		return strings.TrimPrefix(h, "unix://")
+	}
+	t.Skipf("DOCKER_HOST=%s is not a unix socket; the proxy needs one", h)
+	return ""
+}
+
+// cuttingProxy forwards a unix socket to the engine's and closes any build
+// request's connection after limit bytes of its response.
+func cuttingProxy(t *testing.T, limit int) string {
+	target := engineSocket(t)
+	sock := filepath.Join(t.TempDir(), "cut.sock")
+	ln, err := net.Listen("unix", sock)
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go proxyConn(c, target, limit)
+		}
+	}()
+	return sock
+}
+
+// proxyConn copies one connection both ways. The client may send several
+// requests on it (keep-alive); once one of them is POST .../build, the
+// connection is closed after limit more bytes of response.
+func proxyConn(c net.Conn, target string, limit int) {
+	defer c.Close()
+	e, err := net.Dial("unix", target)
+	if err != nil {
+		return
+	}
+	defer e.Close()
+	var building atomic.Bool
+	go func() {
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := c.Read(buf)
+			if n > 0 {
+				if bytes.Contains(buf[:n], []byte("POST /")) && bytes.Contains(buf[:n], []byte("/build?")) {
+					building.Store(true)
+				}
+				if _, werr := e.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	buf := make([]byte, 256)
+	sent := 0
+	for {
+		n, err := e.Read(buf)
+		if n > 0 {
+			if _, werr := c.Write(buf[:n]); werr != nil {
+				return
+			}
+			if building.Load() {
+				if sent += n; sent >= limit {
+					return
+				}
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+type faultRow struct {
+	fault, saw string
+	code       int
+	took       time.Duration
+	left       string
+}
+
+func TestFaults(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	var rows []faultRow
+	record := func(fault string, o outcome, before snapshot) {
+		rows = append(rows, faultRow{fault: fault, saw: o.said(), code: o.code, took: o.took, left: leftBehind(before, takeSnapshot(t))})
+	}
+	// Built lab images, so the tests can see that no tag moves.
+	o := task(t, nil, nil, "build")
+	require.Equal(t, 0, o.code, o.stderr)
+
+	t.Run("no engine", func(t *testing.T) {
+		free, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		refused := free.Addr().String()
+		free.Close()
+		silent, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		t.Cleanup(func() { silent.Close() })
+		go func() {
+			for {
+				c, err := silent.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
+		for _, c := range []struct{ fault, host string }{
+			{"no engine: missing socket", "unix:///nonexistent.sock"},
+			{"no engine: refused TCP port", "tcp://" + refused},
+			{"no engine: a port that never answers", "tcp://" + silent.Addr().String()},
+		} {
+			before := takeSnapshot(t)
+			o := task(t, []string{"DOCKER_HOST=" + c.host}, nil, "build")
+			assert.Equal(t, 2, o.code, c.fault)
+			assert.Contains(t, o.stderr, "DOCKER_HOST="+c.host, c.fault)
+			assert.Less(t, o.took, 10*time.Second, c.fault)
+			record(c.fault, o, before)
+		}
+	})
+
+	t.Run("engine too old for BuildKit", func(t *testing.T) {
+		before := takeSnapshot(t)
+		o := task(t, []string{"DOCKER_API_VERSION=1.38"}, nil, "build:v1")
+		assert.Equal(t, 2, o.code)
+		assert.Equal(t, "Error: the engine is too old: a BuildKit build needs Engine API 1.39 or newer, and this engine speaks 1.38: set LAB_BUILDER=classic, or use Docker 18.09 or newer\n", o.stderr)
+		record("engine too old (API 1.38) for BuildKit", o, before)
+	})
+
+	t.Run("bad setting", func(t *testing.T) {
+		before := takeSnapshot(t)
+		o := task(t, []string{"LAB_PROGRESS=fancy"}, nil, "build")
+		assert.Equal(t, 2, o.code)
+		record("LAB_PROGRESS=fancy", o, before)
+	})
+
+	t.Run("broken Dockerfile", func(t *testing.T) {
+		dir := labDockerfiles(t, func(name, text string) string { return strings.Replace(text, "WORKDIR /myapp", "WORKDIR", 1) })
+		before := takeSnapshot(t)
+		o := task(t, []string{"LAB_DOCKERFILES=" + dir}, nil, "build")
+		assert.Equal(t, 2, o.code)
+		assert.Contains(t, o.stderr, "v1.Dockerfile:2: WORKDIR requires exactly one argument")
+		record("a Dockerfile that does not parse", o, before)
+
+		dir = labDockerfiles(t, func(name, text string) string { return strings.Replace(text, "AS runtime", "AS final", 1) })
+		before = takeSnapshot(t)
+		o = task(t, []string{"LAB_DOCKERFILES=" + dir}, nil, "build:runtime")
+		assert.Equal(t, 2, o.code)
+		assert.Contains(t, o.stderr, "--target runtime names no stage; the stages are builder (line 1), final (line 7)")
+		record("--target that names no stage", o, before)
+	})
+
+	t.Run("clean:all unconfirmed", func(t *testing.T) {
+		before := takeSnapshot(t)
+		o := task(t, nil, nil, "clean:all")
+		assert.Equal(t, 2, o.code)
+		assert.Equal(t, before.images, takeSnapshot(t).images)
+		record("clean:all without LAB_CONFIRM", o, before)
+	})
+
+	t.Run("app does not compile", func(t *testing.T) {
+		broken := labDockerfiles(t, beforeBuild(`RUN     echo 'package main; func main() { undefinedCall() }' > helloworld.go`))
+		for _, b := range []string{"buildkit", "classic"} {
+			v1 := labIDs(t)["v1"]
+			before := takeSnapshot(t)
+			o := task(t, []string{"LAB_DOCKERFILES=" + broken, "LAB_BUILDER=" + b}, nil, "build:v1")
+			assert.Equal(t, 1, o.code, b)
+			assert.Contains(t, o.stdout, "undefined: undefinedCall", "%s: the compiler's message is shown", b)
+			assert.Contains(t, o.stderr, "go build -o helloworld", "%s: the failing step is named", b)
+			after := takeSnapshot(t)
+			assert.Equal(t, before.containers, after.containers, "%s: no intermediate container left", b)
+			assert.Equal(t, v1, labIDs(t)["v1"], "%s: no tag moved to a broken image", b)
+			record("the app does not compile ("+b+")", o, before)
+		}
+	})
+
+	t.Run("interrupted", func(t *testing.T) {
+		for _, c := range []struct {
+			name    string
+			builder string
+			sig     os.Signal
+		}{
+			{"Ctrl-C during a build (buildkit)", "buildkit", os.Interrupt},
+			{"SIGTERM during a build (classic)", "classic", syscall.SIGTERM},
+		} {
+			slow := labDockerfiles(t, beforeBuild("RUN     sleep 60 && echo "+randomSuffix(t)))
+			v1 := labIDs(t)["v1"]
+			before := takeSnapshot(t)
+			o := task(t, []string{"LAB_DOCKERFILES=" + slow, "LAB_BUILDER=" + c.builder}, c.sig, "build:v1")
+			assert.Equal(t, 130, o.code, c.name+": "+o.stderr)
+			assert.Less(t, o.took, 30*time.Second, c.name)
+			// The engine removes a cancelled build's container a moment later.
+			assert.Eventually(t, func() bool {
+				return added(before.containers, takeSnapshot(t).containers) == 0
+			}, 20*time.Second, 500*time.Millisecond, "%s: no container left", c.name)
+			assert.Equal(t, v1, labIDs(t)["v1"], c.name)
+			record(c.name, o, before)
+			rerun := task(t, []string{"LAB_BUILDER=" + c.builder}, nil, "build:v1")
+			assert.Equal(t, 0, rerun.code, "%s: the next run succeeds: %s", c.name, rerun.stderr)
+		}
+	})
+
+	t.Run("connection cut mid-build", func(t *testing.T) {
+		sock := cuttingProxy(t, 4096)
+		slow := labDockerfiles(t, beforeBuild("RUN     sleep 2 && echo "+randomSuffix(t)))
+		v1 := labIDs(t)["v1"]
+		before := takeSnapshot(t)
+		o := task(t, []string{"DOCKER_HOST=unix://" + sock, "LAB_DOCKERFILES=" + slow}, nil, "build:v1")
+		assert.Equal(t, 1, o.code)
+		assert.Contains(t, o.stderr, "the build output ended before the image was built (was the connection to the engine lost?)")
+		assert.Less(t, o.took, 60*time.Second)
+		assert.Equal(t, v1, labIDs(t)["v1"])
+		record("connection to the engine cut mid-build", o, before)
+		rerun := task(t, nil, nil, "build:v1")
+		assert.Equal(t, 0, rerun.code, rerun.stderr)
+	})
+
+	t.Run("two builds at once", func(t *testing.T) {
+		before := takeSnapshot(t)
+		var wg sync.WaitGroup
+		outs := make([]outcome, 2)
+		for i := range outs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				outs[i] = task(t, nil, nil, "build")
+			}()
+		}
+		wg.Wait()
+		for _, o := range outs {
+			assert.Equal(t, 0, o.code, o.stderr)
+		}
+		ids := labIDs(t)
+		assert.Equal(t, ids["v1"], ids["v2"])
+		assert.Equal(t, ids["v1"], ids["runtime"])
+		assert.NotEqual(t, ids["builder"], ids["runtime"])
+		outs[1].took = max(outs[0].took, outs[1].took)
+		record("two `build` at the same time", outs[1], before)
+	})
+
+	var table strings.Builder
+	table.WriteString("| fault | what the user saw (last line) | exit | seconds | left behind |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&table, "| %s | %s | %d | %.2f | %s |\n", r.fault, strings.ReplaceAll(r.saw, "|", `\|`), r.code, r.took.Seconds(), r.left)
+	}
+	t.Logf("faults, %s:\n%s", time.Now().UTC().Format("2006-01-02"), table.String())
+}
