@@ -5,11 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -269,4 +271,59 @@ func TestStandinsOnEngine(t *testing.T) {
 	out.Reset()
 	require.NoError(t, l.MakeStandins(ctx))
 	assert.Contains(t, out.String(), "golang:latest: already here")
+}
+
+func TestRunInterruptedRemovesItsContainer(t *testing.T) {
+	l, _ := realLab(t, settings.Settings{})
+	require.NoError(t, l.EnsureBases(t.Context()))
+	ref := "labtest-sleeper-" + randomSuffix(t) + ":latest"
+	build := exec.Command("docker", "build", "-q", "-t", ref, "-")
+	build.Env = append(os.Environ(), "DOCKER_BUILDKIT=0")
+	build.Stdin = strings.NewReader("FROM alpine:latest\nENTRYPOINT [\"sleep\", \"60\"]\n")
+	b, err := build.CombinedOutput()
+	require.NoError(t, err, string(b))
+	t.Cleanup(func() { _ = exec.Command("docker", "rmi", "-f", ref).Run() })
+
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		// Cancel once the container runs, as Ctrl-C would.
+		for ctx.Err() == nil {
+			ids, _ := exec.Command("docker", "container", "ls", "-q", "--filter", "ancestor="+ref).Output()
+			if len(strings.TrimSpace(string(ids))) > 0 {
+				cancel()
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	start := time.Now()
+	_, err = l.Run(ctx, ref)
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Equal(t, ExitInterrupted, ExitCode(err))
+	assert.Less(t, time.Since(start), 30*time.Second)
+	assert.Empty(t, docker(t, "container", "ls", "-a", "-q", "--filter", "ancestor="+ref), "the run container is removed")
+}
+
+func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
+	l, out := realLab(t, settings.Settings{})
+	ctx := t.Context()
+	require.NoError(t, l.EnsureBases(ctx))
+	if b, _, _ := l.InspectBase(ctx, "alpine:latest"); !b.Standin {
+		t.Skip("alpine:latest is a real image here; the lab never removes it")
+	}
+	require.NoError(t, l.Clean(ctx))
+	require.NoError(t, l.RemoveStandins(ctx))
+	t.Cleanup(func() {
+		// Leave the stand-ins as the other tests expect them.
+		restore := New(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
+		require.NoError(t, restore.EnsureBases(context.Background()))
+	})
+
+	noBusybox := New(l.Client, settings.Settings{Base: settings.BaseStandin, Busybox: "/bin/ls"}, l.Root, out)
+	im, _ := ImageNamed("v1")
+	_, err := noBusybox.Build(ctx, im)
+	require.ErrorIs(t, err, ErrBaseMissing)
+	assert.Equal(t, ExitEnvironment, ExitCode(err))
+	assert.ErrorContains(t, err, "LAB_BUSYBOX: /bin/ls is dynamically linked: install one (Debian: scripts/install-busybox.sh, or apt-get install busybox-static)")
+	assert.Empty(t, labIDs(t), "nothing was built")
 }
