@@ -25,7 +25,8 @@ type ImageFacts struct {
 type Inventory struct {
 	// Images holds the lab images by name (v1, v2, builder, runtime).
 	Images map[string]ImageFacts
-	// Bases holds the base images by reference (golang:latest, alpine:latest).
+	// Bases holds the base images by role: "golang" (the builder stage's
+	// FROM) and "alpine" (the runtime stage's).
 	Bases map[string]Base
 	// Binary and GoRoot are /myapp/helloworld and /usr/local/go in runtime.
 	Binary PathInfo
@@ -158,13 +159,13 @@ func checkBuilderAtLeastBase(inv Inventory) Check {
 	if err != nil {
 		return missing(name, "builder >= golang:latest", err)
 	}
-	g, ok := inv.Bases["golang:latest"]
+	g, ok := inv.Bases["golang"]
 	if !ok || g.ID == "" {
-		return missing(name, "builder >= golang:latest", fmt.Errorf("golang:latest is missing"))
+		return missing(name, "builder >= golang base", fmt.Errorf("the golang base %s is missing", g.Ref))
 	}
 	return Check{
 		Name:     name,
-		Expected: fmt.Sprintf("builder >= golang:latest (%d bytes, %s)", g.Size, humanSize(g.Size)),
+		Expected: fmt.Sprintf("builder >= %s (%d bytes, %s)", g.Ref, g.Size, humanSize(g.Size)),
 		Actual:   fmt.Sprintf("builder %d bytes (%s)", b.Size, humanSize(b.Size)),
 		Pass:     b.Size >= g.Size,
 	}
@@ -176,9 +177,9 @@ func checkRuntimeAtMost(inv Inventory) Check {
 	if err != nil {
 		return missing(name, "runtime <= alpine + binary + 1 MiB", err)
 	}
-	a, ok := inv.Bases["alpine:latest"]
+	a, ok := inv.Bases["alpine"]
 	if !ok || a.ID == "" {
-		return missing(name, "runtime <= alpine + binary + 1 MiB", fmt.Errorf("alpine:latest is missing"))
+		return missing(name, "runtime <= alpine + binary + 1 MiB", fmt.Errorf("the alpine base %s is missing", a.Ref))
 	}
 	if !inv.Binary.Present {
 		return missing(name, "runtime <= alpine + binary + 1 MiB", fmt.Errorf("%s is not in runtime", inv.Binary.Path))
@@ -250,17 +251,17 @@ func checkRuntimeOutput(inv Inventory) Check {
 // image's layers begin with its base's layers.
 func checkBases(inv Inventory) Check {
 	const name = "8. the build used the reported base images"
-	const expected = "builder's layers start with golang:latest's, runtime's with alpine:latest's"
+	expected := fmt.Sprintf("builder's layers start with %s's, runtime's with %s's", inv.Bases["golang"].Ref, inv.Bases["alpine"].Ref)
 	var actual []string
 	pass := true
-	for _, p := range []struct{ image, base string }{{"builder", "golang:latest"}, {"runtime", "alpine:latest"}} {
+	for _, p := range []struct{ image, base string }{{"builder", "golang"}, {"runtime", "alpine"}} {
 		im, err := inv.image(p.image)
 		if err != nil {
 			return missing(name, expected, err)
 		}
 		b, ok := inv.Bases[p.base]
 		if !ok || b.ID == "" {
-			return missing(name, expected, fmt.Errorf("%s is missing", p.base))
+			return missing(name, expected, fmt.Errorf("the %s base %s is missing", p.base, b.Ref))
 		}
 		on := len(b.Layers) > 0 && len(im.Layers) >= len(b.Layers) && slices.Equal(im.Layers[:len(b.Layers)], b.Layers)
 		pass = pass && on
@@ -268,7 +269,7 @@ func checkBases(inv Inventory) Check {
 		if !on {
 			verb = "is NOT on"
 		}
-		actual = append(actual, fmt.Sprintf("%s %s %s (%s, %s)", p.image, verb, p.base, b.Kind(), shortID(b.ID)))
+		actual = append(actual, fmt.Sprintf("%s %s %s (%s, %s)", p.image, verb, b.Ref, b.Kind(), shortID(b.ID)))
 	}
 	return Check{Name: name, Expected: expected, Actual: strings.Join(actual, "; "), Pass: pass}
 }

@@ -20,8 +20,8 @@ func goodInventory() Inventory {
 			"builder": {Present: true, ID: "sha256:builder0000000", Size: 261_993_651, Entrypoint: nil, WorkingDir: "/myapp", Layers: []string{"g1", "b1", "b2"}},
 		},
 		Bases: map[string]Base{
-			"golang:latest": {Ref: "golang:latest", ID: "sha256:golang", Size: 226_746_694, Layers: []string{"g1"}, Standin: true},
-			"alpine:latest": {Ref: "alpine:latest", ID: "sha256:alpine", Size: 1_982_368, Layers: []string{"a1"}},
+			"golang": {Ref: "golang:latest", ID: "sha256:golang", Size: 226_746_694, Layers: []string{"g1"}, Standin: true},
+			"alpine": {Ref: "alpine:latest", ID: "sha256:alpine", Size: 1_982_368, Layers: []string{"a1"}},
 		},
 		Binary: PathInfo{Path: "/myapp/helloworld", Present: true, Size: 2_397_568},
 		GoRoot: PathInfo{Path: "/usr/local/go"},
@@ -62,13 +62,13 @@ func TestEvaluateEachFault(t *testing.T) {
 		}, []string{"3"}},
 		{"runtime too big", func(inv *Inventory) { r := inv.Images["runtime"]; r.Size = 30_000_000; inv.Images["runtime"] = r }, []string{"4a", "4c"}},
 		{"builder smaller than golang", func(inv *Inventory) {
-			b := inv.Bases["golang:latest"]
+			b := inv.Bases["golang"]
 			b.Size = 300_000_000
-			inv.Bases["golang:latest"] = b
+			inv.Bases["golang"] = b
 		}, []string{"4b"}},
 		{"runtime just over its limit", func(inv *Inventory) {
 			r := inv.Images["runtime"]
-			r.Size = inv.Bases["alpine:latest"].Size + inv.Binary.Size + MiB + 1
+			r.Size = inv.Bases["alpine"].Size + inv.Binary.Size + MiB + 1
 			inv.Images["runtime"] = r
 		}, []string{"4c"}},
 		{"wrong entrypoint", func(inv *Inventory) {
@@ -83,11 +83,11 @@ func TestEvaluateEachFault(t *testing.T) {
 		{"non-zero exit", func(inv *Inventory) { inv.Run.ExitCode = 3 }, []string{"7"}},
 		{"could not run", func(inv *Inventory) { inv.RunErr = "run: start: no such file" }, []string{"7"}},
 		{"built on another alpine", func(inv *Inventory) {
-			a := inv.Bases["alpine:latest"]
+			a := inv.Bases["alpine"]
 			a.Layers = []string{"x1"}
-			inv.Bases["alpine:latest"] = a
+			inv.Bases["alpine"] = a
 		}, []string{"8"}},
-		{"alpine base absent", func(inv *Inventory) { delete(inv.Bases, "alpine:latest") }, []string{"4c", "8"}},
+		{"alpine base absent", func(inv *Inventory) { delete(inv.Bases, "alpine") }, []string{"4c", "8"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path"
 	"strings"
 	"time"
 
+	"github.com/distribution/reference"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 
+	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -33,8 +37,60 @@ func (b Base) Kind() string {
 	return "real"
 }
 
-// BaseRefs are the tags the Dockerfiles' FROM lines resolve to.
-var BaseRefs = []string{"golang:latest", "alpine:latest"}
+// DefaultBaseRefs are the tags the lab's own FROM lines resolve to.
+var DefaultBaseRefs = []string{"golang:latest", "alpine:latest"}
+
+// baseRoles name the bases in BaseRefs' order: the builder stage's and the
+// runtime stage's.
+var baseRoles = []string{"golang", "alpine"}
+
+// BaseRefs are the two base images the builds start from: the first and the
+// last stage's FROM in v2.Dockerfile (LAB_DOCKERFILES may name others, such
+// as a registry's), normalized as docker names them ("golang:latest").
+func (l *Lab) BaseRefs() []string {
+	if l.baseRefs != nil {
+		return l.baseRefs
+	}
+	l.baseRefs = DefaultBaseRefs
+	im, _ := ImageNamed("v2")
+	f, err := os.Open(l.dockerfilePath(im))
+	if err != nil {
+		return l.baseRefs
+	}
+	defer f.Close()
+	stages, err := dockerfile.Check(im.Dockerfile, f, "")
+	if err != nil || len(stages) < 2 {
+		return l.baseRefs
+	}
+	refs := []string{normalizeRef(stages[0].Base), normalizeRef(stages[len(stages)-1].Base)}
+	if refs[0] != "" && refs[1] != "" {
+		l.baseRefs = refs
+	}
+	return l.baseRefs
+}
+
+// normalizeRef gives an image reference as docker prints it, with its tag:
+// "golang" is "golang:latest".
+func normalizeRef(s string) string {
+	named, err := reference.ParseNormalizedNamed(s)
+	if err != nil {
+		return ""
+	}
+	return reference.FamiliarString(reference.TagNameOnly(named))
+}
+
+// standinKind says which stand-in can take ref's place: "golang" or
+// "alpine" by the repository's last name, or "" for none.
+func standinKind(ref string) string {
+	repo, _ := splitRef(ref)
+	switch path.Base(repo) {
+	case "golang":
+		return "golang"
+	case "alpine":
+		return "alpine"
+	}
+	return ""
+}
 
 // ErrBaseMissing says a base image is absent and the settings forbid, or the
 // machine cannot provide, a way to get it.
@@ -51,7 +107,7 @@ func (l *Lab) EnsureBases(ctx context.Context) error {
 		return nil
 	}
 	bases := map[string]Base{}
-	for _, ref := range BaseRefs {
+	for _, ref := range l.BaseRefs() {
 		b, err := l.ensureBase(ctx, ref)
 		if err != nil {
 			return err
@@ -113,7 +169,15 @@ func (l *Lab) mustInspectBase(ctx context.Context, ref string) (Base, error) {
 func (l *Lab) pull(ctx context.Context, ref string) error {
 	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
 	defer cancel()
-	rc, err := l.Client.ImagePull(pctx, ref, image.PullOptions{})
+	creds, err := l.credentials()
+	if err != nil {
+		return err
+	}
+	auth, err := creds.PullAuth(ref)
+	if err != nil {
+		return err
+	}
+	rc, err := l.Client.ImagePull(pctx, ref, image.PullOptions{RegistryAuth: auth})
 	if err != nil {
 		return err
 	}
@@ -124,7 +188,7 @@ func (l *Lab) pull(ctx context.Context, ref string) error {
 // MakeStandins makes a stand-in for each base image that is absent and says
 // what it did with each; an image already there, real or not, is left as it is.
 func (l *Lab) MakeStandins(ctx context.Context) error {
-	for _, ref := range BaseRefs {
+	for _, ref := range l.BaseRefs() {
 		b, ok, err := l.InspectBase(ctx, ref)
 		if err != nil {
 			return err
@@ -143,7 +207,7 @@ func (l *Lab) MakeStandins(ctx context.Context) error {
 // RemoveStandins removes the stand-in base images, and never a real one.
 func (l *Lab) RemoveStandins(ctx context.Context) error {
 	var errs []error
-	for _, ref := range BaseRefs {
+	for _, ref := range l.BaseRefs() {
 		b, ok, err := l.InspectBase(ctx, ref)
 		if err != nil {
 			errs = append(errs, err)
@@ -178,11 +242,11 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	}
 	var spec standin.Spec
 	var write func(io.Writer) error
-	switch ref {
-	case "alpine:latest":
+	switch standinKind(ref) {
+	case "alpine":
 		spec = standin.Alpine()
 		write = func(w io.Writer) error { return standin.WriteAlpine(w, busybox) }
-	case "golang:latest":
+	case "golang":
 		tc, err := standin.FindToolchain(arch)
 		if err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrBaseMissing, ref, err)
@@ -190,13 +254,13 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 		spec = standin.Golang(tc.Version)
 		write = func(w io.Writer) error { return standin.WriteGolang(w, busybox, tc.GOROOT) }
 	default:
-		return fmt.Errorf("no stand-in for %s", ref)
+		return fmt.Errorf("%w: %s is absent and the lab has no stand-in for it: pull or load it", ErrBaseMissing, ref)
 	}
 	start := time.Now()
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(write(pw)) }()
 	changes := append(spec.Changes, fmt.Sprintf("LABEL %s=%s", LabelStandin, spec.Kind))
-	rc, err := l.Client.ImageImport(ctx, image.ImportSource{Source: pr, SourceName: "-"}, spec.Ref, image.ImportOptions{Changes: changes})
+	rc, err := l.Client.ImageImport(ctx, image.ImportSource{Source: pr, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
 	if err != nil {
 		pr.CloseWithError(err)
 		return fmt.Errorf("make stand-in %s: %w", ref, err)

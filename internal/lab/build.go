@@ -62,6 +62,7 @@ func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
 	}
 	l.printf("==> %s -t %s .   (%s, %s builder)\n", cmd, im.Tag, im.Dockerfile, l.Settings.Builder)
 	start := time.Now()
+	var err error
 	opts := build.ImageBuildOptions{
 		Tags:        []string{im.Tag},
 		Dockerfile:  "Dockerfile",
@@ -70,9 +71,23 @@ func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,
+		// LAB_BASE=pull builds from the registry's current base images,
+		// as `docker build --pull` does.
+		PullParent: l.Settings.Base == settings.BasePull,
 	}
 	if l.Settings.Builder == settings.BuildKit {
 		opts.Version = build.BuilderBuildKit
+		if opts.SessionID, err = l.buildSession(ctx); err != nil {
+			return Built{}, err
+		}
+	} else {
+		creds, err := l.credentials()
+		if err != nil {
+			return Built{}, err
+		}
+		if opts.AuthConfigs, err = creds.All(); err != nil {
+			return Built{}, fmt.Errorf("%w: %v", ErrBadCredentials, err)
+		}
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(l.writeContext(pw, im)) }()

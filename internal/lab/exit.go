@@ -31,6 +31,7 @@ func ExitCode(err error) int {
 		errors.Is(err, ErrBaseMissing),
 		errors.Is(err, ErrNoProject),
 		errors.Is(err, ErrNotConfirmed),
+		errors.Is(err, ErrBadCredentials),
 		errors.Is(err, dockerfile.ErrInvalid):
 		return ExitEnvironment
 	}

@@ -40,7 +40,8 @@ func humanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n),
 // newest first as `docker image ls` orders them.
 func (l *Lab) ImageRows(ctx context.Context) ([]Row, error) {
 	f := filters.NewArgs(filters.Arg("reference", Repository))
-	for _, ref := range BaseRefs {
+	bases := l.BaseRefs()
+	for _, ref := range bases {
 		f.Add("reference", ref)
 	}
 	list, err := l.Client.ImageList(ctx, image.ListOptions{Filters: f})
@@ -49,7 +50,7 @@ func (l *Lab) ImageRows(ctx context.Context) ([]Row, error) {
 	}
 	return rowsOf(list, func(ref string) bool {
 		repo, _ := splitRef(ref)
-		return repo == Repository || slices.Contains(BaseRefs, ref)
+		return repo == Repository || slices.Contains(bases, ref)
 	}), nil
 }
 
@@ -101,7 +102,7 @@ func (l *Lab) ShowImages(ctx context.Context) error {
 	if err := WriteTable(l.Out, rows, time.Now()); err != nil {
 		return err
 	}
-	for _, ref := range BaseRefs {
+	for _, ref := range l.BaseRefs() {
 		b, ok, err := l.InspectBase(ctx, ref)
 		if err != nil {
 			return err

@@ -85,7 +85,9 @@ func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
 			t.Logf("lab output:\n%s", out.String())
 		}
 	})
-	return New(c, s, root, out), out
+	l := New(c, s, root, out)
+	t.Cleanup(l.Close)
+	return l, out
 }
 
 // docker runs the docker CLI, the independent witness of what the lab did.
@@ -221,7 +223,7 @@ func TestCleanLeavesTheUsersThingsAlone(t *testing.T) {
 	assert.Equal(t, "created", docker(t, "inspect", "--format", "{{.State.Status}}", stopped))
 	assert.NotEmpty(t, docker(t, "image", "inspect", "--format", "{{.ID}}", mine), "the user's tag on a lab image survives")
 	assert.Contains(t, out.String(), "kept "+mine)
-	for _, ref := range BaseRefs {
+	for _, ref := range DefaultBaseRefs {
 		assert.NotEmpty(t, docker(t, "image", "inspect", "--format", "{{.ID}}", ref), "clean never removes a base image")
 	}
 
@@ -248,7 +250,7 @@ func TestStandinsOnEngine(t *testing.T) {
 	l, out := realLab(t, settings.Settings{Base: settings.BaseStandin})
 	ctx := t.Context()
 	require.NoError(t, l.EnsureBases(ctx))
-	for _, ref := range BaseRefs {
+	for _, ref := range DefaultBaseRefs {
 		b, ok, err := l.InspectBase(ctx, ref)
 		require.NoError(t, err)
 		require.True(t, ok, ref)

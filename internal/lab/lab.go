@@ -8,12 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/moby/buildkit/session"
+	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
+
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
@@ -62,8 +67,11 @@ type Lab struct {
 	Root string
 	Out  io.Writer
 
-	arch  string
-	bases map[string]Base
+	arch     string
+	bases    map[string]Base
+	baseRefs []string
+	creds    *registryauth.Store
+	session  *session.Session
 }
 
 // New makes a lab over an engine client.
@@ -96,7 +104,56 @@ func Open(ctx context.Context, out io.Writer, building []Image) (*Lab, func(), e
 		return nil, nil, err
 	}
 	l.Client = c
-	return l, func() { _ = c.Close() }, nil
+	return l, func() { l.Close(); _ = c.Close() }, nil
+}
+
+// Close ends the lab's BuildKit session, if it opened one.
+func (l *Lab) Close() {
+	if l.session != nil {
+		_ = l.session.Close()
+		l.session = nil
+	}
+}
+
+// credentials loads the docker CLI's credential store once.
+func (l *Lab) credentials() (*registryauth.Store, error) {
+	if l.creds == nil {
+		s, err := registryauth.Load()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadCredentials, err)
+		}
+		l.creds = s
+	}
+	return l.creds, nil
+}
+
+// ErrBadCredentials says the docker CLI's config file could not be read.
+var ErrBadCredentials = errors.New("registry credentials")
+
+// buildSession is the BuildKit session attached to every BuildKit build, as
+// the docker CLI attaches one: through it BuildKit asks for registry
+// credentials when it pulls a base image. One serves the whole lab run.
+func (l *Lab) buildSession(ctx context.Context) (string, error) {
+	if l.session != nil {
+		return l.session.ID(), nil
+	}
+	creds, err := l.credentials()
+	if err != nil {
+		return "", err
+	}
+	s, err := session.NewSession(ctx, "multistage-lab")
+	if err != nil {
+		return "", fmt.Errorf("buildkit session: %w", err)
+	}
+	s.Allow(authprovider.NewDockerAuthProvider(authprovider.DockerAuthProviderConfig{ConfigFile: creds.File}))
+	client := l.Client
+	go func() {
+		_ = s.Run(context.Background(), func(ctx context.Context, proto string, meta map[string][]string) (net.Conn, error) {
+			return client.DialHijack(ctx, "/session", proto, meta)
+		})
+	}()
+	l.session = s
+	return s.ID(), nil
 }
 
 // dockerfilePath is where im's Dockerfile is: in LAB_DOCKERFILES if set,

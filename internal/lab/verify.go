@@ -21,14 +21,12 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 		}
 		inv.Images[im.Name] = f
 	}
-	for _, ref := range BaseRefs {
-		b, ok, err := l.InspectBase(ctx, ref)
+	for i, ref := range l.BaseRefs() {
+		b, _, err := l.InspectBase(ctx, ref)
 		if err != nil {
 			return inv, err
 		}
-		if ok {
-			inv.Bases[ref] = b
-		}
+		inv.Bases[baseRoles[i]] = b
 	}
 	runtime := inv.Images["runtime"]
 	inv.Binary, inv.GoRoot = PathInfo{Path: "/myapp/helloworld"}, PathInfo{Path: "/usr/local/go"}
@@ -76,7 +74,7 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 		return nil, err
 	}
 	checks := Evaluate(inv)
-	l.printf("==> verify (bases: golang:latest %s, alpine:latest %s)\n", baseKind(inv, "golang:latest"), baseKind(inv, "alpine:latest"))
+	l.printf("==> verify (bases: %s %s, %s %s)\n", inv.Bases["golang"].Ref, baseKind(inv, "golang"), inv.Bases["alpine"].Ref, baseKind(inv, "alpine"))
 	WriteChecks(l.Out, checks)
 	if n := Failed(checks); n > 0 {
 		return checks, fmt.Errorf("%w: %d of %d", ErrAssertions, n, len(checks))
@@ -84,9 +82,9 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 	return checks, nil
 }
 
-func baseKind(inv Inventory, ref string) string {
-	b, ok := inv.Bases[ref]
-	if !ok {
+func baseKind(inv Inventory, role string) string {
+	b, ok := inv.Bases[role]
+	if !ok || b.ID == "" {
 		return "absent"
 	}
 	return b.Kind()
