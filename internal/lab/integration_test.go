@@ -230,6 +230,13 @@ func TestCleanLeavesTheUsersThingsAlone(t *testing.T) {
 	out.Reset()
 	require.NoError(t, l.Clean(ctx))
 	assert.Equal(t, "nothing to clean: no multi-state images or containers made from them\n", out.String())
+
+	// The whole lab, as `go tool mage` runs it, leaves them alone too.
+	o := task(t, []string{"LAB_PROGRESS=quiet"}, nil)
+	require.Equal(t, 0, o.code, o.stdout+o.stderr)
+	assert.Equal(t, userID, docker(t, "image", "inspect", "--format", "{{.ID}}", userImage))
+	assert.Equal(t, "true", docker(t, "inspect", "--format", "{{.State.Running}}", running))
+	assert.Equal(t, "created", docker(t, "inspect", "--format", "{{.State.Status}}", stopped))
 }
 
 func TestCleanAllRefusesWithoutConfirmation(t *testing.T) {
