@@ -48,6 +48,11 @@ func Verify(ctx context.Context) error {
 	})
 }
 
+// Sizes shows where the megabytes went: each image's layers, by stage, and a chart.
+func Sizes(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).ShowSizes)
+}
+
 // Run runs multi-state:runtime, prints its output and removes the container.
 func Run(ctx context.Context) error {
 	return targets.Run(ctx, (*lab.Lab).RunRuntime)

@@ -18,6 +18,16 @@ type ImageFacts struct {
 	WorkingDir string
 	Layers     []string
 	Labels     map[string]string
+	Created    string
+	Env        []string
+	History    []HistoryEntry
+}
+
+// HistoryEntry is one step of an image's history, oldest first.
+type HistoryEntry struct {
+	CreatedBy string
+	Size      int64
+	Comment   string
 }
 
 // Inventory is everything the assertions look at, gathered from the engine

@@ -102,6 +102,7 @@ func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
 		return Built{}, fmt.Errorf("build %s: %w", im.Tag, err)
 	}
 	b := Built{Image: im, ID: id, Duration: time.Since(start)}
+	l.builds = append(l.builds, b)
 	l.printf("    %s = %s (%.1fs)\n", im.Tag, shortID(id), b.Duration.Seconds())
 	return b, nil
 }

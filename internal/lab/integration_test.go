@@ -3,11 +3,13 @@ package lab
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -335,4 +337,94 @@ func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
 	assert.Equal(t, ExitEnvironment, ExitCode(err))
 	assert.ErrorContains(t, err, "LAB_BUSYBOX: /bin/ls is dynamically linked: install one (Debian: scripts/install-busybox.sh, or apt-get install busybox-static)")
 	assert.Empty(t, labIDs(t), "nothing was built")
+}
+
+func TestReportsOnEngine(t *testing.T) {
+	l, _ := realLab(t, settings.Settings{})
+	_, err := l.BuildAll(t.Context())
+	require.NoError(t, err)
+	dir := t.TempDir()
+	for _, format := range []string{"json", "junit", "markdown"} {
+		path := filepath.Join(dir, "report."+format)
+		o := task(t, []string{"LAB_REPORT=" + format, "LAB_REPORT_FILE=" + path}, nil, "verify")
+		require.Equal(t, 0, o.code, o.stdout+o.stderr)
+		assert.Contains(t, o.stdout, "report ("+format+"): "+path)
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		switch format {
+		case "json":
+			var r struct {
+				Builder    string
+				Passed     int
+				Failed     int
+				Assertions []struct{ Status string }
+				Images     []struct {
+					Tag  string
+					ID   string
+					Size int64 `json:"size_bytes"`
+				}
+				Engine struct{ Version string }
+			}
+			require.NoError(t, json.Unmarshal(data, &r))
+			assert.Equal(t, 10, r.Passed)
+			assert.Len(t, r.Assertions, 10)
+			assert.Equal(t, "buildkit", r.Builder)
+			assert.Equal(t, docker(t, "version", "--format", "{{.Server.Version}}"), r.Engine.Version)
+			for _, im := range r.Images {
+				// The docker CLI agrees on every ID and exact size.
+				assert.Equal(t, docker(t, "image", "inspect", "--format", "{{.ID}} {{.Size}}", im.Tag), fmt.Sprintf("%s %d", im.ID, im.Size))
+			}
+		case "junit":
+			if xmllint, err := exec.LookPath("xmllint"); err == nil {
+				root, _ := findTestRoot()
+				out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join(root, "internal", "report", "testdata", "junit.xsd"), path).CombinedOutput()
+				assert.NoError(t, err, string(out))
+			} else if os.Getenv("CI") == "true" {
+				t.Error("CI needs xmllint")
+			}
+			assert.Equal(t, 10, strings.Count(string(data), "<testcase "))
+		case "markdown":
+			assert.Contains(t, string(data), "<svg")
+			assert.Contains(t, string(data), "10 of 10 assertions passed")
+		}
+	}
+	// A failing verify writes its report too, and exits 1.
+	docker(t, "image", "rm", Repository+":builder")
+	t.Cleanup(func() { _, _ = l.Build(context.Background(), Images[2]) })
+	path := filepath.Join(dir, "failed.xml")
+	o := task(t, []string{"LAB_REPORT=junit", "LAB_REPORT_FILE=" + path}, nil, "verify")
+	assert.Equal(t, 1, o.code)
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `failures="5"`)
+}
+
+func TestSizesOnEngine(t *testing.T) {
+	l, out := realLab(t, settings.Settings{})
+	_, err := l.BuildAll(t.Context())
+	require.NoError(t, err)
+	inv, err := l.gatherImages(t.Context())
+	require.NoError(t, err)
+	sizes, err := l.Sizes(t.Context(), inv)
+	require.NoError(t, err)
+	require.Len(t, sizes, 4)
+	assert.Equal(t, Repository+":builder", sizes[0].Ref, "largest first")
+	for _, s := range sizes {
+		// The layers are the engine's history, byte for byte.
+		var want []string
+		for _, line := range strings.Split(docker(t, "history", "--no-trunc", "--human=false", "--format", "{{.Size}}", s.Ref), "\n") {
+			want = append([]string{line}, want...)
+		}
+		var got []string
+		for _, ly := range s.Layers {
+			got = append(got, fmt.Sprint(ly.Size))
+		}
+		assert.Equal(t, want, got, s.Ref)
+	}
+	runtime := sizes[len(sizes)-2]
+	assert.Equal(t, Repository+":runtime", runtime.Ref)
+	assert.Equal(t, "base alpine:latest", runtime.Layers[0].Stage)
+	assert.Equal(t, "runtime stage", runtime.Layers[len(runtime.Layers)-1].Stage)
+	require.NoError(t, l.ShowSizes(t.Context()))
+	assert.Contains(t, out.String(), "█")
 }

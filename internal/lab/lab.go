@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/docker/docker/api/types"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
@@ -67,15 +68,27 @@ type Lab struct {
 	Root string
 	Out  io.Writer
 
-	arch     string
+	version  *types.Version
+	builds   []Built
 	bases    map[string]Base
 	baseRefs []string
 	creds    *registryauth.Store
 	session  *session.Session
 }
 
-// New makes a lab over an engine client.
+// New makes a lab over an engine client. Settings left empty take their
+// defaults, as unset variables do.
 func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab {
+	d, _ := settings.FromEnv(func(string) string { return "" })
+	if s.Builder == "" {
+		s.Builder = d.Builder
+	}
+	if s.Progress == "" {
+		s.Progress = d.Progress
+	}
+	if s.Base == "" {
+		s.Base = d.Base
+	}
 	return &Lab{Client: c, Settings: s, Root: root, Out: out}
 }
 
@@ -211,17 +224,22 @@ func FindRoot(dir string) (string, error) {
 	}
 }
 
-// engineArch is the engine's architecture in Go's terms, asked once.
+// engineVersion is the engine's version, asked once.
+func (l *Lab) engineVersion(ctx context.Context) (types.Version, error) {
+	if l.version == nil {
+		v, err := l.Client.ServerVersion(ctx)
+		if err != nil {
+			return types.Version{}, fmt.Errorf("engine version: %w", err)
+		}
+		l.version = &v
+	}
+	return *l.version, nil
+}
+
+// engineArch is the engine's architecture in Go's terms.
 func (l *Lab) engineArch(ctx context.Context) (string, error) {
-	if l.arch != "" {
-		return l.arch, nil
-	}
-	v, err := l.Client.ServerVersion(ctx)
-	if err != nil {
-		return "", fmt.Errorf("engine version: %w", err)
-	}
-	l.arch = v.Arch
-	return l.arch, nil
+	v, err := l.engineVersion(ctx)
+	return v.Arch, err
 }
 
 func (l *Lab) printf(format string, args ...any) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/docker/docker/errdefs"
 )
@@ -13,20 +14,9 @@ var ErrAssertions = errors.New("assertions failed")
 
 // Gather asks the engine for everything the assertions look at.
 func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
-	inv := Inventory{Images: map[string]ImageFacts{}, Bases: map[string]Base{}}
-	for _, im := range Images {
-		f, err := l.imageFacts(ctx, im.Tag)
-		if err != nil {
-			return inv, err
-		}
-		inv.Images[im.Name] = f
-	}
-	for i, ref := range l.BaseRefs() {
-		b, _, err := l.InspectBase(ctx, ref)
-		if err != nil {
-			return inv, err
-		}
-		inv.Bases[baseRoles[i]] = b
+	inv, err := l.gatherImages(ctx)
+	if err != nil {
+		return inv, err
 	}
 	runtime := inv.Images["runtime"]
 	inv.Binary, inv.GoRoot = PathInfo{Path: "/myapp/helloworld"}, PathInfo{Path: "/usr/local/go"}
@@ -49,6 +39,26 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 	return inv, nil
 }
 
+// gatherImages inspects the lab's images and its bases.
+func (l *Lab) gatherImages(ctx context.Context) (Inventory, error) {
+	inv := Inventory{Images: map[string]ImageFacts{}, Bases: map[string]Base{}}
+	for _, im := range Images {
+		f, err := l.imageFacts(ctx, im.Tag)
+		if err != nil {
+			return inv, err
+		}
+		inv.Images[im.Name] = f
+	}
+	for i, ref := range l.BaseRefs() {
+		b, _, err := l.InspectBase(ctx, ref)
+		if err != nil {
+			return inv, err
+		}
+		inv.Bases[baseRoles[i]] = b
+	}
+	return inv, nil
+}
+
 func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
 	in, err := l.Client.ImageInspect(ctx, ref)
 	if errdefs.IsNotFound(err) {
@@ -57,18 +67,24 @@ func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
 	if err != nil {
 		return ImageFacts{}, fmt.Errorf("inspect %s: %w", ref, err)
 	}
-	f := ImageFacts{Ref: ref, Present: true, ID: in.ID, Size: in.Size, Layers: in.RootFS.Layers}
+	f := ImageFacts{Ref: ref, Present: true, ID: in.ID, Size: in.Size, Layers: in.RootFS.Layers, Created: in.Created}
 	if in.Config != nil {
 		f.Entrypoint = in.Config.Entrypoint
 		f.WorkingDir = in.Config.WorkingDir
 		f.Labels = in.Config.Labels
+		f.Env = in.Config.Env
+	}
+	if f.History, err = l.history(ctx, ref); err != nil {
+		return ImageFacts{}, err
 	}
 	return f, nil
 }
 
-// Verify gathers the inventory, evaluates every assertion, prints each, and
-// returns ErrAssertions if any failed.
+// Verify gathers the inventory, evaluates every assertion, prints each (and
+// why v1, v2 and runtime differ, if they do), writes the report LAB_REPORT
+// asks for, and returns ErrAssertions if any failed.
 func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
+	start := time.Now()
 	inv, err := l.Gather(ctx)
 	if err != nil {
 		return nil, err
@@ -76,6 +92,18 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 	checks := Evaluate(inv)
 	l.printf("==> verify (bases: %s %s, %s %s)\n", inv.Bases["golang"].Ref, baseKind(inv, "golang"), inv.Bases["alpine"].Ref, baseKind(inv, "alpine"))
 	WriteChecks(l.Out, checks)
+	why := explainSameID(inv)
+	if len(why) > 0 {
+		l.printf("Why the IDs differ:\n")
+		for _, w := range why {
+			l.printf("  - %s\n", w)
+		}
+	}
+	if l.Settings.Report != "" {
+		if err := l.writeReport(ctx, inv, checks, why, start); err != nil {
+			return checks, err
+		}
+	}
 	if n := Failed(checks); n > 0 {
 		return checks, fmt.Errorf("%w: %d of %d", ErrAssertions, n, len(checks))
 	}

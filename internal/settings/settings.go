@@ -54,6 +54,12 @@ type Settings struct {
 	Busybox string
 	// Confirm holds LAB_CONFIRM.
 	Confirm string
+	// Report is the report verify writes besides its table: "" (none),
+	// json, junit or markdown (LAB_REPORT).
+	Report string
+	// ReportFile is where the report goes; "-" is standard output
+	// (LAB_REPORT_FILE, default build/report.<json|xml|md>).
+	ReportFile string
 	// Dockerfiles is a folder holding v1.Dockerfile and v2.Dockerfile to
 	// build instead of the project's dockerfiles/ (LAB_DOCKERFILES).
 	Dockerfiles string
@@ -84,6 +90,12 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if s.Base, err = choice("LAB_BASE", getenv, BaseAuto, BasePull, BaseStandin); err != nil {
 		return Settings{}, err
 	}
+	report, err := choice("LAB_REPORT", getenv, "", "json", "junit", "markdown")
+	if err != nil {
+		return Settings{}, err
+	}
+	s.Report = report
+	s.ReportFile = getenv("LAB_REPORT_FILE")
 	s.Busybox = getenv("LAB_BUSYBOX")
 	s.Confirm = getenv("LAB_CONFIRM")
 	s.Dockerfiles = getenv("LAB_DOCKERFILES")
@@ -98,12 +110,14 @@ func choice[T ~string](name string, getenv func(string) string, valid ...T) (T, 
 	if v == "" {
 		return valid[0], nil
 	}
-	names := make([]string, len(valid))
-	for i, c := range valid {
+	var names []string
+	for _, c := range valid {
 		if string(c) == v {
 			return c, nil
 		}
-		names[i] = string(c)
+		if c != "" {
+			names = append(names, string(c))
+		}
 	}
 	return "", &Error{Name: name, Value: raw, Valid: names}
 }

@@ -36,6 +36,7 @@ func TestBadValuesNameTheValidOnes(t *testing.T) {
 		{"LAB_BUILDER", "kaniko", `LAB_BUILDER="kaniko" is not valid: use one of buildkit, classic`},
 		{"LAB_PROGRESS", "fancy", `LAB_PROGRESS="fancy" is not valid: use one of auto, tty, plain, quiet`},
 		{"LAB_BASE", "remote", `LAB_BASE="remote" is not valid: use one of auto, pull, standin`},
+		{"LAB_REPORT", "xml", `LAB_REPORT="xml" is not valid: use one of json, junit, markdown`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

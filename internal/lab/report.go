@@ -1,0 +1,101 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/multistage-lab/multistage-lab/internal/report"
+)
+
+// Report assembles what verify found as a report.
+func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []string, start time.Time) (report.Report, error) {
+	v, err := l.engineVersion(ctx)
+	if err != nil {
+		return report.Report{}, err
+	}
+	r := report.Report{
+		Tool:        "multistage-lab",
+		GeneratedAt: time.Now().UTC(),
+		Seconds:     time.Since(start).Seconds(),
+		Engine:      report.Engine{Version: v.Version, APIVersion: v.APIVersion, OS: v.Os, Arch: v.Arch},
+		Builder:     DetectBuilder(inv.Images["runtime"]),
+		Explanation: why,
+	}
+	for _, im := range Images {
+		f := inv.Images[im.Name]
+		r.Images = append(r.Images, report.Image{Name: im.Name, Tag: im.Tag, Present: f.Present, ID: f.ID, Size: f.Size})
+	}
+	for _, role := range baseRoles {
+		b := inv.Bases[role]
+		kind := "absent"
+		if b.ID != "" {
+			kind = b.Kind()
+		}
+		r.Bases = append(r.Bases, report.Base{Role: role, Ref: b.Ref, ID: b.ID, Size: b.Size, Kind: kind})
+	}
+	for _, c := range checks {
+		status := "pass"
+		if !c.Pass {
+			status = "fail"
+		}
+		r.Assertions = append(r.Assertions, report.Check{Name: c.Name, Status: status, Expected: c.Expected, Actual: c.Actual})
+	}
+	r.Failed = Failed(checks)
+	r.Passed = len(checks) - r.Failed
+	for _, b := range l.builds {
+		r.Builds = append(r.Builds, report.BuildRun{Tag: b.Image.Tag, ID: b.ID, Seconds: b.Duration.Seconds()})
+	}
+	if r.Sizes, err = l.Sizes(ctx, inv); err != nil {
+		return report.Report{}, err
+	}
+	return r, nil
+}
+
+// reportPath is where the report goes: LAB_REPORT_FILE, else
+// build/report.<ext> in the project.
+func (l *Lab) reportPath() string {
+	if p := l.Settings.ReportFile; p != "" {
+		return p
+	}
+	return filepath.Join(l.Root, "build", "report."+report.Extension(l.Settings.Report))
+}
+
+func (l *Lab) writeReport(ctx context.Context, inv Inventory, checks []Check, why []string, start time.Time) error {
+	r, err := l.Report(ctx, inv, checks, why, start)
+	if err != nil {
+		return err
+	}
+	path := l.reportPath()
+	if path == "-" {
+		return report.Write(l.Out, l.Settings.Report, r)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	// Write beside the target and rename, so a reader never sees half a report.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeClose(tmp, func(w io.Writer) error { return report.Write(w, l.Settings.Report, r) }); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	l.printf("report (%s): %s\n", l.Settings.Report, path)
+	return nil
+}
+
+func writeClose(f *os.File, write func(io.Writer) error) error {
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,126 @@
+package lab
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/multistage-lab/multistage-lab/internal/report"
+)
+
+// history is an image's history from the engine, oldest first.
+func (l *Lab) history(ctx context.Context, ref string) ([]HistoryEntry, error) {
+	items, err := l.Client.ImageHistory(ctx, ref)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", ref, err)
+	}
+	out := make([]HistoryEntry, len(items))
+	for i, it := range items {
+		out[len(items)-1-i] = HistoryEntry{CreatedBy: it.CreatedBy, Size: it.Size, Comment: it.Comment}
+	}
+	return out, nil
+}
+
+// instruction shortens a history entry to the Dockerfile line it came from.
+func instruction(h HistoryEntry) string {
+	s := strings.TrimSpace(h.CreatedBy)
+	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "# buildkit"))
+	s = strings.TrimPrefix(s, "RUN ")
+	if strings.HasPrefix(s, "/bin/sh -c ") {
+		s = "RUN " + strings.TrimPrefix(s, "/bin/sh -c ")
+	}
+	if s == "" {
+		s = h.Comment
+	}
+	return s
+}
+
+// layersOf attributes an image's history to its base and its own stage:
+// the first entries are the base's own history.
+func layersOf(im ImageFacts, stage string, base Base, baseHistory []HistoryEntry) report.Layers {
+	out := report.Layers{Ref: im.Ref, Size: im.Size}
+	for i, h := range im.History {
+		who := stage
+		if i < len(baseHistory) {
+			who = "base " + base.Ref
+		}
+		out.Layers = append(out.Layers, report.Layer{Size: h.Size, Instruction: instruction(h), Stage: who})
+	}
+	return out
+}
+
+// Sizes is where the megabytes went: the history of builder, runtime and the
+// two bases, largest image first.
+func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error) {
+	var out []report.Layers
+	for _, role := range baseRoles {
+		b := inv.Bases[role]
+		if b.ID == "" {
+			continue
+		}
+		h, err := l.history(ctx, b.Ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, layersOf(ImageFacts{Ref: b.Ref, Size: b.Size, History: h}, "base "+b.Ref, b, nil))
+		for _, p := range []struct{ image, role string }{{"builder", "golang"}, {"runtime", "alpine"}} {
+			if p.role != role {
+				continue
+			}
+			if im, ok := inv.Images[p.image]; ok && im.Present {
+				out = append(out, layersOf(im, p.image+" stage", b, h))
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b report.Layers) int { return cmp.Compare(b.Size, a.Size) })
+	return out, nil
+}
+
+// DetectBuilder tells from an image's history which builder made it:
+// BuildKit marks its steps, the classic builder records #(nop) and shell
+// commands.
+func DetectBuilder(im ImageFacts) string {
+	for _, h := range im.History {
+		if h.Comment == "buildkit.dockerfile.v0" {
+			return "buildkit"
+		}
+	}
+	for _, h := range im.History {
+		if strings.Contains(h.CreatedBy, "#(nop)") {
+			return "classic"
+		}
+	}
+	return "unknown"
+}
+
+// ShowSizes prints where the megabytes went: a bar chart and each image's
+// layers with the instruction and stage that made them.
+func (l *Lab) ShowSizes(ctx context.Context) error {
+	inv, err := l.gatherImages(ctx)
+	if err != nil {
+		return err
+	}
+	sizes, err := l.Sizes(ctx, inv)
+	if err != nil {
+		return err
+	}
+	writeSizes(l, sizes)
+	return nil
+}
+
+func writeSizes(l *Lab, sizes []report.Layers) {
+	bars := make([]report.Bar, len(sizes))
+	for i, s := range sizes {
+		bars[i] = report.Bar{Label: s.Ref, Size: s.Size}
+	}
+	report.TextChart(l.Out, bars, 40)
+	for _, s := range sizes {
+		l.printf("\n%s: %s (%d bytes)\n", s.Ref, humanSize(s.Size), s.Size)
+		for _, ly := range s.Layers {
+			l.printf("  %10s  %-28s %s\n", humanSize(ly.Size), ly.Stage, ly.Instruction)
+		}
+	}
+}

@@ -1,0 +1,201 @@
+// Package report writes what verify found for CI systems and for a class:
+// JSON, JUnit XML and Markdown (with an SVG size chart), from one Report.
+package report
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// Report is one verify run.
+type Report struct {
+	Tool        string     `json:"tool"`
+	GeneratedAt time.Time  `json:"generated_at"`
+	Seconds     float64    `json:"seconds"`
+	Engine      Engine     `json:"engine"`
+	Builder     string     `json:"builder"`
+	Images      []Image    `json:"images"`
+	Bases       []Base     `json:"bases"`
+	Assertions  []Check    `json:"assertions"`
+	Passed      int        `json:"passed"`
+	Failed      int        `json:"failed"`
+	Sizes       []Layers   `json:"sizes"`
+	Explanation []string   `json:"explanation,omitempty"`
+	Builds      []BuildRun `json:"builds,omitempty"`
+}
+
+// Engine names the engine verify ran against.
+type Engine struct {
+	Version    string `json:"version"`
+	APIVersion string `json:"api_version"`
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+}
+
+// Image is one lab image.
+type Image struct {
+	Name    string `json:"name"`
+	Tag     string `json:"tag"`
+	Present bool   `json:"present"`
+	ID      string `json:"id,omitempty"`
+	Size    int64  `json:"size_bytes"`
+}
+
+// Base is one base image.
+type Base struct {
+	Role string `json:"role"`
+	Ref  string `json:"ref"`
+	ID   string `json:"id,omitempty"`
+	Size int64  `json:"size_bytes"`
+	Kind string `json:"kind"` // "real", "stand-in" or "absent"
+}
+
+// Check is one assertion.
+type Check struct {
+	Name     string `json:"name"`
+	Status   string `json:"status"` // "pass" or "fail"
+	Expected string `json:"expected"`
+	Actual   string `json:"actual"`
+}
+
+// BuildRun is one build done in the same run, with its time.
+type BuildRun struct {
+	Tag     string  `json:"tag"`
+	ID      string  `json:"id"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Layer is one entry of an image's history.
+type Layer struct {
+	Size        int64  `json:"size_bytes"`
+	Instruction string `json:"instruction"`
+	Stage       string `json:"stage"`
+}
+
+// Layers is an image's history, oldest first.
+type Layers struct {
+	Ref    string  `json:"ref"`
+	Size   int64   `json:"size_bytes"`
+	Layers []Layer `json:"layers"`
+}
+
+// Formats are the values LAB_REPORT takes.
+var Formats = []string{"json", "junit", "markdown"}
+
+// Extension is the file extension for a format.
+func Extension(format string) string {
+	switch format {
+	case "junit":
+		return "xml"
+	case "markdown":
+		return "md"
+	}
+	return format
+}
+
+// Write renders r in format to w.
+func Write(w io.Writer, format string, r Report) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	case "junit":
+		return writeJUnit(w, r)
+	case "markdown":
+		return writeMarkdown(w, r)
+	}
+	return fmt.Errorf("unknown report format %q", format)
+}
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Time     string       `xml:"time,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Hostname   string          `xml:"hostname,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitFailure `xml:"failure,omitempty"`
+}
+
+type junitFailure struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+func writeJUnit(w io.Writer, r Report) error {
+	seconds := fmt.Sprintf("%.3f", r.Seconds)
+	suite := junitSuite{
+		Name:      "multistage-lab verify",
+		Tests:     len(r.Assertions),
+		Failures:  r.Failed,
+		Time:      seconds,
+		Timestamp: r.GeneratedAt.UTC().Format("2006-01-02T15:04:05"),
+		Hostname:  "docker-engine",
+		Properties: []junitProperty{
+			{Name: "builder", Value: r.Builder},
+			{Name: "engine.version", Value: r.Engine.Version},
+			{Name: "engine.api_version", Value: r.Engine.APIVersion},
+		},
+	}
+	for _, b := range r.Bases {
+		suite.Properties = append(suite.Properties, junitProperty{Name: "base." + b.Role, Value: b.Ref + " (" + b.Kind + ")"})
+	}
+	for _, c := range r.Assertions {
+		tc := junitCase{Name: c.Name, Classname: "multistage-lab.verify", Time: "0.000"}
+		if c.Status != "pass" {
+			tc.Failure = &junitFailure{
+				Message: "expected " + c.Expected + ", actual " + c.Actual,
+				Type:    "AssertionFailed",
+				Text:    "expected: " + c.Expected + "\nactual:   " + c.Actual + "\n",
+			}
+		}
+		suite.Cases = append(suite.Cases, tc)
+	}
+	doc := junitSuites{Name: "multistage-lab", Tests: suite.Tests, Failures: suite.Failures, Time: seconds, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// cell escapes text for a Markdown table cell.
+func cell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
