@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"flag"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -73,7 +73,7 @@ func TestMarkdownGolden(t *testing.T) {
 
 	// The chart is well-formed SVG.
 	md := buf.String()
-	svg := md[strings.Index(md, "<svg"):strings.Index(md, "</svg>")+len("</svg>")]
+	svg := md[strings.Index(md, "<svg") : strings.Index(md, "</svg>")+len("</svg>")]
 	dec := xml.NewDecoder(strings.NewReader(svg))
 	rects := 0
 	for {
