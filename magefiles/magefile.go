@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/targets"
@@ -51,6 +52,18 @@ func Verify(ctx context.Context) error {
 // Sizes shows where the megabytes went: each image's layers, by stage, and a chart.
 func Sizes(ctx context.Context) error {
 	return targets.Run(ctx, (*lab.Lab).ShowSizes)
+}
+
+// Compare builds the program four ways (one stage, builder pattern, multi-stage, scratch) and compares them.
+func Compare(ctx context.Context) error {
+	return targets.Run(ctx, (*lab.Lab).ShowComparison)
+}
+
+// Walkthrough replays the seed step by step: its commands, then the same through the API.
+func Walkthrough(ctx context.Context) error {
+	return targets.RunBuild(ctx, lab.Images, func(l *lab.Lab, ctx context.Context) error {
+		return l.Walkthrough(ctx, os.Stdin)
+	})
 }
 
 // Run runs multi-state:runtime, prints its output and removes the container.

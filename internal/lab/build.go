@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/build"
@@ -45,29 +48,65 @@ var (
 
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
-	if err := engine.Require(l.Client, needMultiStage); err != nil {
+	id, took, err := l.build(ctx, buildSpec{
+		Tags:       []string{im.Tag},
+		Dockerfile: l.dockerfilePath(im),
+		Display:    im.Dockerfile,
+		Target:     im.Target,
+		NoCache:    l.noCache,
+	})
+	if err != nil {
 		return Built{}, err
+	}
+	b := Built{Image: im, ID: id, Duration: took}
+	l.builds = append(l.builds, b)
+	return b, nil
+}
+
+// buildSpec is one image build: its tags, Dockerfile, stage, and what the
+// context holds besides the Dockerfile (the program, unless Files says).
+type buildSpec struct {
+	Tags       []string
+	Dockerfile string
+	Display    string
+	Target     string
+	NoCache    bool
+	// Files are extra context entries (name and content); nil means the
+	// program, app/helloworld.go, as helloworld.go.
+	Files map[string][]byte
+}
+
+// build sends one build to the engine, shows its progress, and returns the
+// image ID and how long it took.
+func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration, error) {
+	if err := engine.Require(l.Client, needMultiStage); err != nil {
+		return "", 0, err
 	}
 	if l.Settings.Builder == settings.BuildKit {
 		if err := engine.Require(l.Client, needBuildKit); err != nil {
-			return Built{}, err
+			return "", 0, err
 		}
 	}
 	if err := l.EnsureBases(ctx); err != nil {
-		return Built{}, err
+		return "", 0, err
 	}
 	cmd := "docker image build"
-	if im.Target != "" {
-		cmd += " --target " + im.Target
+	if spec.Target != "" {
+		cmd += " --target " + spec.Target
 	}
-	l.printf("==> %s -t %s .   (%s, %s builder)\n", cmd, im.Tag, im.Dockerfile, l.Settings.Builder)
+	if spec.NoCache {
+		cmd += " --no-cache"
+	}
+	tag := spec.Tags[0]
+	l.printf("==> %s -t %s .   (%s, %s builder)\n", cmd, strings.Join(spec.Tags, " -t "), spec.Display, l.Settings.Builder)
 	start := time.Now()
 	var err error
 	opts := build.ImageBuildOptions{
-		Tags:        []string{im.Tag},
+		Tags:        spec.Tags,
 		Dockerfile:  "Dockerfile",
-		Target:      im.Target,
+		Target:      spec.Target,
 		Labels:      map[string]string{LabelLab: LabValue},
+		NoCache:     spec.NoCache,
 		Remove:      true,
 		ForceRemove: true,
 		Version:     build.BuilderV1,
@@ -78,49 +117,53 @@ func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
 	if l.Settings.Builder == settings.BuildKit {
 		opts.Version = build.BuilderBuildKit
 		if opts.SessionID, err = l.buildSession(ctx); err != nil {
-			return Built{}, err
+			return "", 0, err
 		}
 	} else {
 		creds, err := l.credentials()
 		if err != nil {
-			return Built{}, err
+			return "", 0, err
 		}
 		if opts.AuthConfigs, err = creds.All(); err != nil {
-			return Built{}, fmt.Errorf("%w: %v", ErrBadCredentials, err)
+			return "", 0, fmt.Errorf("%w: %v", ErrBadCredentials, err)
 		}
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(l.writeContext(pw, im)) }()
+	go func() { pw.CloseWithError(l.writeContext(pw, spec)) }()
 	resp, err := l.Client.ImageBuild(ctx, pr, opts)
 	if err != nil {
 		pr.CloseWithError(err)
-		return Built{}, fmt.Errorf("build %s: %w", im.Tag, err)
+		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
 	defer resp.Body.Close()
 	id, err := progress.Read(ctx, resp.Body, l.Settings.Builder, l.Settings.Progress, l.Out)
 	if err != nil {
-		return Built{}, fmt.Errorf("build %s: %w", im.Tag, err)
+		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
-	b := Built{Image: im, ID: id, Duration: time.Since(start)}
-	l.builds = append(l.builds, b)
-	l.printf("    %s = %s (%.1fs)\n", im.Tag, shortID(id), b.Duration.Seconds())
-	return b, nil
-}
-
-// contextFiles maps each build context entry to its file in the project.
-func (l *Lab) contextFiles(im Image) [][2]string {
-	return [][2]string{
-		{"Dockerfile", l.dockerfilePath(im)},
-		{"helloworld.go", filepath.Join(l.Root, "app", "helloworld.go")},
-	}
+	took := time.Since(start)
+	l.printf("    %s = %s (%.1fs)\n", tag, shortID(id), took.Seconds())
+	return id, took, nil
 }
 
 // writeContext streams the build context: the Dockerfile and the program,
-// as the seed's working folder holds them.
-func (l *Lab) writeContext(w io.Writer, im Image) error {
+// as the seed's working folder holds them, or the spec's own files.
+func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
 	tw := tar.NewWriter(w)
-	for _, f := range l.contextFiles(im) {
-		if err := addFile(tw, f[0], f[1]); err != nil {
+	if err := addFile(tw, "Dockerfile", spec.Dockerfile); err != nil {
+		return err
+	}
+	if spec.Files == nil {
+		if err := addFile(tw, "helloworld.go", filepath.Join(l.Root, "app", "helloworld.go")); err != nil {
+			return err
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(spec.Files)) {
+		data := spec.Files[name]
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := tw.Write(data); err != nil {
 			return err
 		}
 	}

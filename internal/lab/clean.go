@@ -41,6 +41,18 @@ func isLabTag(ref string) bool {
 	return repo == Repository
 }
 
+// isOwnedTag reports whether clean removes the tag ref of an image with
+// these labels: every multi-state tag, and a comparison lab tag
+// (helloworld, helloworld-build) only on an image the lab built, so a user's
+// own helloworld image is kept.
+func isOwnedTag(ref string, labels map[string]string) bool {
+	if isLabTag(ref) {
+		return true
+	}
+	repo, _ := splitRef(ref)
+	return slices.Contains(CompareRepositories, repo) && labels[LabelLab] == LabValue
+}
+
 // untagged reports whether an image has no tag at all.
 func untagged(s image.Summary) bool {
 	return len(s.RepoTags) == 0 || slices.Equal(s.RepoTags, []string{"<none>:<none>"})
@@ -60,7 +72,7 @@ func PlanClean(images []image.Summary, containers []container.Summary) Plan {
 			labIDs[s.ID] = true
 		default:
 			for _, t := range s.RepoTags {
-				if isLabTag(t) {
+				if isOwnedTag(t, s.Labels) {
 					p.Tags = append(p.Tags, t)
 					labIDs[s.ID] = true
 				}
@@ -84,7 +96,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 	}
 	p := PlanClean(images, containers)
 	if p.Empty() {
-		l.printf("nothing to clean: no %s images or containers made from them\n", Repository)
+		l.printf("nothing to clean: no %s (or comparison) images or containers made from them\n", Repository)
 		return nil
 	}
 	var errs []error
@@ -116,7 +128,7 @@ func (l *Lab) reportKept(before []image.Summary) {
 		var labTag bool
 		var others []string
 		for _, t := range s.RepoTags {
-			if isLabTag(t) {
+			if isOwnedTag(t, s.Labels) {
 				labTag = true
 			} else if t != "<none>:<none>" {
 				others = append(others, t)

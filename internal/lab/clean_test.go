@@ -26,6 +26,8 @@ func engineState() ([]image.Summary, []container.Summary) {
 		{ID: "sha256:users", RepoTags: []string{"users/app:1"}},
 		{ID: "sha256:usersdangling", RepoTags: nil},
 		{ID: "sha256:regport", RepoTags: []string{"localhost:5000/multi-state:v1"}},
+		{ID: "sha256:single", RepoTags: []string{"helloworld:v1", "helloworld-build:latest"}, Labels: labLabels},
+		{ID: "sha256:usershello", RepoTags: []string{"helloworld:mine"}},
 	}
 	containers := []container.Summary{
 		{ID: "c-run", Image: "multi-state:runtime", ImageID: "sha256:runtime", State: "exited"},
@@ -39,7 +41,7 @@ func engineState() ([]image.Summary, []container.Summary) {
 
 func TestPlanCleanSelectsOnlyTheLabs(t *testing.T) {
 	p := PlanClean(engineState())
-	assert.Equal(t, []string{"multi-state:builder", "multi-state:runtime", "multi-state:v1", "multi-state:v2"}, p.Tags)
+	assert.Equal(t, []string{"helloworld-build:latest", "helloworld:v1", "multi-state:builder", "multi-state:runtime", "multi-state:v1", "multi-state:v2"}, p.Tags)
 	assert.Equal(t, []string{"sha256:oldbuild"}, p.Untagged)
 	var ids []string
 	for _, c := range p.Containers {
@@ -80,7 +82,7 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 	l := New(fc, settings.Settings{}, ".", &out)
 	require.NoError(t, l.Clean(t.Context()))
 	assert.Equal(t, []string{"c-run", "c-byid", "c-old"}, removedContainers)
-	assert.Equal(t, []string{"multi-state:builder", "multi-state:runtime", "multi-state:v1", "multi-state:v2", "sha256:oldbuild"}, removedImages)
+	assert.Equal(t, []string{"helloworld-build:latest", "helloworld:v1", "multi-state:builder", "multi-state:runtime", "multi-state:v1", "multi-state:v2", "sha256:oldbuild"}, removedImages)
 	assert.Contains(t, out.String(), "removed container c-run (multi-state:runtime, exited)\n")
 	assert.Contains(t, out.String(), "untagged multi-state:v2\n")
 	assert.Contains(t, out.String(), "kept mine:keep (runtime): tagged by you from a lab image\n")
@@ -95,7 +97,7 @@ func TestCleanWithNothingToDo(t *testing.T) {
 	}
 	var out strings.Builder
 	require.NoError(t, New(fc, settings.Settings{}, ".", &out).Clean(t.Context()))
-	assert.Equal(t, "nothing to clean: no multi-state images or containers made from them\n", out.String())
+	assert.Equal(t, "nothing to clean: no multi-state (or comparison) images or containers made from them\n", out.String())
 }
 
 func TestCleanAllWithoutConfirmationRemovesNothing(t *testing.T) {
@@ -109,7 +111,7 @@ func TestCleanAllWithoutConfirmationRemovesNothing(t *testing.T) {
 	err := New(fc, settings.Settings{Confirm: "yes"}, ".", &out).CleanAll(t.Context())
 	require.ErrorIs(t, err, ErrNotConfirmed)
 	assert.Equal(t, ExitEnvironment, ExitCode(err))
-	assert.Contains(t, out.String(), "clean:all would remove 5 containers and 8 images:\n")
+	assert.Contains(t, out.String(), "clean:all would remove 5 containers and 10 images:\n")
 	assert.Contains(t, out.String(), "  image usersdanglin <none>\n")
 }
 
@@ -128,5 +130,5 @@ func TestCleanAllWithConfirmationRemovesEverything(t *testing.T) {
 	}
 	var out strings.Builder
 	require.NoError(t, New(fc, settings.Settings{Confirm: settings.ConfirmCleanAll}, ".", &out).CleanAll(t.Context()))
-	assert.Equal(t, 5+8, removed)
+	assert.Equal(t, 5+10, removed)
 }

@@ -231,7 +231,7 @@ func TestCleanLeavesTheUsersThingsAlone(t *testing.T) {
 
 	out.Reset()
 	require.NoError(t, l.Clean(ctx))
-	assert.Equal(t, "nothing to clean: no multi-state images or containers made from them\n", out.String())
+	assert.Equal(t, "nothing to clean: no multi-state (or comparison) images or containers made from them\n", out.String())
 
 	// The whole lab, as `go tool mage` runs it, leaves them alone too.
 	o := task(t, []string{"LAB_PROGRESS=quiet"}, nil)
@@ -427,4 +427,68 @@ func TestSizesOnEngine(t *testing.T) {
 	assert.Equal(t, "runtime stage", runtime.Layers[len(runtime.Layers)-1].Stage)
 	require.NoError(t, l.ShowSizes(t.Context()))
 	assert.Contains(t, out.String(), "█")
+}
+
+func TestCompareOnEngine(t *testing.T) {
+	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
+		t.Run(string(b), func(t *testing.T) {
+			l, out := realLab(t, settings.Settings{Builder: b, Progress: settings.ProgressQuiet})
+			ctx := t.Context()
+			require.NoError(t, l.ShowComparison(ctx))
+			a, err := l.Compare(ctx)
+			require.NoError(t, err)
+			require.Len(t, a, 4)
+			for _, x := range a {
+				// The CLI sees each approach's image with the size the table shows.
+				assert.Equal(t, fmt.Sprintf("%s %d %d", x.ID, x.Size, x.Layers),
+					docker(t, "image", "inspect", "--format", "{{.ID}} {{.Size}} {{len .RootFS.Layers}}", x.Tags[0]), x.Name)
+				assert.Equal(t, "Hello World", docker(t, "run", "--rm", x.Tags[0]), x.Name)
+			}
+			assert.Greater(t, a[0].Size, a[1].Size)
+			assert.Greater(t, a[2].Size, a[3].Size)
+			assert.Equal(t, 1, a[3].Layers, "scratch holds one layer: the binary")
+			assert.Contains(t, out.String(), "4 of 4 assertions passed")
+
+			// clean removes the comparison images too.
+			require.NoError(t, l.Clean(ctx))
+			assert.Empty(t, docker(t, "image", "ls", "-q", "--filter", "label="+LabelLab+"="+LabValue, "helloworld"))
+			assert.Empty(t, docker(t, "image", "ls", "-q", "helloworld-build"))
+		})
+	}
+}
+
+func TestWalkthroughRunsStraightThroughInCI(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	o := task(t, []string{"CI=true", "LAB_STEP=1", "LAB_PROGRESS=quiet"}, nil, "walkthrough")
+	require.Equal(t, 0, o.code, o.stdout+o.stderr)
+	for i, s := range Steps() {
+		assert.Contains(t, o.stdout, fmt.Sprintf("=== Step %d of 7: %s\n", i+1, s.Title))
+		assert.Contains(t, o.stdout, fmt.Sprintf("--- step %d done in", i+1))
+	}
+	assert.Contains(t, o.stdout, "    $ docker image build --target builder -t multi-state:builder .\n")
+	assert.Contains(t, o.stdout, "(가독성 향상을 위해 AS 절을 사용해 별칭을 부여)")
+	assert.NotContains(t, o.stdout, "press Enter", "CI never waits")
+	assert.Equal(t, 3, strings.Count(o.stdout, "\n$ docker image ls\n"), "a table after each of the three build steps")
+	assert.Contains(t, o.stdout, "10 of 10 assertions passed")
+}
+
+func TestVerifyRebuildOnEngine(t *testing.T) {
+	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
+		t.Run(string(b), func(t *testing.T) {
+			l, out := realLab(t, settings.Settings{Builder: b, Progress: settings.ProgressQuiet})
+			r, err := l.VerifyRebuild(t.Context())
+			require.NoError(t, err)
+			assert.True(t, r.Identical)
+			assert.Equal(t, r.BinaryBefore, r.BinaryAfter)
+			assert.Greater(t, r.BinarySize, 1<<20)
+			if r.IDBefore != r.IDAfter {
+				assert.NotEmpty(t, r.Why, "a changed ID comes with its reason")
+			}
+			assert.Contains(t, out.String(), "byte-identical")
+			// The lab's own assertions still hold after the rebuild.
+			checks, err := l.Verify(t.Context())
+			require.NoError(t, err)
+			assert.Zero(t, Failed(checks))
+		})
+	}
 }

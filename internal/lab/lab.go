@@ -70,6 +70,7 @@ type Lab struct {
 
 	version  *types.Version
 	builds   []Built
+	noCache  bool
 	bases    map[string]Base
 	baseRefs []string
 	creds    *registryauth.Store

@@ -60,6 +60,9 @@ type Settings struct {
 	// ReportFile is where the report goes; "-" is standard output
 	// (LAB_REPORT_FILE, default build/report.<json|xml|md>).
 	ReportFile string
+	// Step makes walkthrough wait for Enter between steps on a terminal
+	// (LAB_STEP=1).
+	Step bool
 	// Dockerfiles is a folder holding v1.Dockerfile and v2.Dockerfile to
 	// build instead of the project's dockerfiles/ (LAB_DOCKERFILES).
 	Dockerfiles string
@@ -96,6 +99,11 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	s.Report = report
 	s.ReportFile = getenv("LAB_REPORT_FILE")
+	step, err := choice("LAB_STEP", getenv, "0", "1")
+	if err != nil {
+		return Settings{}, err
+	}
+	s.Step = step == "1"
 	s.Busybox = getenv("LAB_BUSYBOX")
 	s.Confirm = getenv("LAB_CONFIRM")
 	s.Dockerfiles = getenv("LAB_DOCKERFILES")

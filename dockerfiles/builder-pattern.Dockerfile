@@ -1,0 +1,4 @@
+FROM    alpine
+WORKDIR /myapp
+COPY    helloworld .
+ENTRYPOINT [ "./helloworld" ]

@@ -1,0 +1,80 @@
+package lab
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func approaches(single, pattern, multi, scratch int64) []Approach {
+	out := []Approach{{Name: "single stage", Size: single}, {Name: "builder pattern", Size: pattern}, {Name: "multi-stage", Size: multi}, {Name: "static on scratch", Size: scratch}}
+	for i := range out {
+		out[i].Output = "Hello World\n"
+	}
+	return out
+}
+
+func TestCheckOrdering(t *testing.T) {
+	assert.Empty(t, failedNames(CheckOrdering(approaches(841_000_000, 9_140_000, 9_140_000, 1_600_000))))
+	cases := []struct {
+		name   string
+		a      []Approach
+		failed []string
+	}{
+		{"single not larger", approaches(9_000_000, 9_140_000, 9_140_000, 1_600_000), []string{"single stage > builder pattern"}},
+		{"pattern and multi-stage far apart", approaches(841_000_000, 9_140_000, 9_140_000+MiB+1, 1_600_000), []string{"builder pattern ~ multi-stage"}},
+		{"scratch not smaller", approaches(841_000_000, 9_140_000, 9_140_000, 9_140_000), []string{"multi-stage > static on scratch"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var failed []string
+			for _, ch := range CheckOrdering(c.a) {
+				if !ch.Pass {
+					failed = append(failed, ch.Name)
+				}
+			}
+			assert.Equal(t, c.failed, failed)
+		})
+	}
+	bad := approaches(841_000_000, 9_140_000, 9_140_000, 1_600_000)
+	bad[3].Output, bad[3].ExitErr = "", "exit 127"
+	checks := CheckOrdering(bad)
+	assert.False(t, checks[3].Pass)
+	assert.Contains(t, checks[3].Actual, "static on scratch: exit 127")
+}
+
+func TestWriteComparison(t *testing.T) {
+	var out strings.Builder
+	a := approaches(261_993_651, 4_380_025, 4_380_025, 1_589_410)
+	a[0].Tags, a[0].ID, a[0].Layers = []string{"helloworld:v1"}, "sha256:9755bcd29ee38a51", 5
+	WriteComparison(&out, a)
+	assert.Contains(t, out.String(), "single stage        helloworld:v1   9755bcd29ee3   262MB    261993651   5        0.0s\n")
+	assert.Contains(t, out.String(), "static on scratch  ▎")
+}
+
+func TestWalkthroughTitlesComeFromTheSeed(t *testing.T) {
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	seeds, _ := filepath.Glob(filepath.Join(root, "..", "shared", "seed", "000_*.txt"))
+	if len(seeds) == 0 {
+		t.Skip("the seed is not beside this checkout")
+	}
+	seed, err := os.ReadFile(seeds[0])
+	require.NoError(t, err)
+	steps := Steps()
+	require.Len(t, steps, 7)
+	for _, s := range steps {
+		if s.Korean != "" {
+			assert.True(t, strings.Contains(string(seed), s.Korean), "%s: %q is not the seed's", s.Title, s.Korean)
+		}
+		for _, c := range s.CLI {
+			if strings.HasPrefix(c, "docker ") {
+				assert.True(t, strings.Contains(string(seed), c), "the seed never typed %q", c)
+			}
+		}
+	}
+}
