@@ -73,9 +73,9 @@ func Steps() []Step {
 			Do:     show("app/helloworld.go", "dockerfiles/v1.Dockerfile"),
 		},
 		{
-			Title:  "Build with numbered stages (COPY --from=0)",
-			CLI:    []string{"docker image build -t multi-state:v1 .", "docker image ls"},
-			Do:     buildAndList("v1"),
+			Title: "Build with numbered stages (COPY --from=0)",
+			CLI:   []string{"docker image build -t multi-state:v1 .", "docker image ls"},
+			Do:    buildAndList("v1"),
 		},
 		{
 			Title:  "Name the stages with AS for readability; every step comes from the cache",
@@ -95,8 +95,8 @@ func Steps() []Step {
 			Do:     buildAndList("builder", "runtime"),
 		},
 		{
-			Title:  "What the listing shows, proved",
-			CLI:    []string{"docker image ls"},
+			Title: "What the listing shows, proved",
+			CLI:   []string{"docker image ls"},
 			Do: func(ctx context.Context, l *Lab) error {
 				if _, err := l.Verify(ctx); err != nil {
 					return err
