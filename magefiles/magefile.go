@@ -66,6 +66,14 @@ func Walkthrough(ctx context.Context) error {
 	})
 }
 
+// Context writes multi-state:v1's build context to standard output as a tar stream (try: go tool mage context | tar t).
+func Context() error {
+	return targets.RunOffline(func(l *lab.Lab) error {
+		im, _ := lab.ImageNamed("v1")
+		return l.WriteContextTar(os.Stdout, im)
+	})
+}
+
 // Run runs multi-state:runtime, prints its output and removes the container.
 func Run(ctx context.Context) error {
 	return targets.Run(ctx, (*lab.Lab).RunRuntime)

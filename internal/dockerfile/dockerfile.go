@@ -122,3 +122,35 @@ func line(r []parser.Range) int {
 	}
 	return r[0].Start.Line
 }
+
+// Sources are the context paths a Dockerfile's COPY and ADD instructions
+// read (not those that copy --from a stage or image, nor ADD of a URL), so
+// the build context can carry only them.
+func Sources(r io.Reader) ([]string, error) {
+	res, err := parser.Parse(io.LimitReader(r, maxSize))
+	if err != nil {
+		return nil, err
+	}
+	parsed, _, err := instructions.Parse(res.AST, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range parsed {
+		for _, cmd := range s.Commands {
+			switch c := cmd.(type) {
+			case *instructions.CopyCommand:
+				if c.From == "" {
+					out = append(out, c.SourcePaths...)
+				}
+			case *instructions.AddCommand:
+				for _, p := range c.SourcePaths {
+					if !strings.Contains(p, "://") && !strings.HasPrefix(p, "git@") {
+						out = append(out, p)
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}

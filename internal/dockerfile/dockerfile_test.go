@@ -88,3 +88,9 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestSources(t *testing.T) {
+	got, err := Sources(strings.NewReader("FROM golang AS b\nCOPY helloworld.go go.* ./\nADD https://x/y.tgz /\nADD data /data\nFROM alpine\nCOPY --from=b /myapp/helloworld .\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"helloworld.go", "go.*", "data"}, got)
+}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/docker/docker/api/types/build"
 
+	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
+	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -145,17 +147,43 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	return id, took, nil
 }
 
-// writeContext streams the build context: the Dockerfile and the program,
-// as the seed's working folder holds them, or the spec's own files.
+// appDir is the folder sent as the build context: LAB_APP, else app/.
+func (l *Lab) appDir() string {
+	if l.Settings.App != "" {
+		return l.Settings.App
+	}
+	return filepath.Join(l.Root, "app")
+}
+
+// buildContext is the context for a Dockerfile: the app folder, carrying
+// only what the Dockerfile's COPY and ADD read.
+func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) {
+	f, err := os.Open(dockerfilePath)
+	if err != nil {
+		return buildcontext.Context{}, fmt.Errorf("build context: %w", err)
+	}
+	defer f.Close()
+	sources, err := dockerfile.Sources(f)
+	if err != nil {
+		return buildcontext.Context{}, fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, dockerfilePath, err)
+	}
+	return buildcontext.Context{Dir: l.appDir(), Dockerfile: dockerfilePath, Sources: sources}, nil
+}
+
+// writeContext streams the build context: the Dockerfile and what it reads
+// from the app folder (as the seed's working folder holds them), or the
+// spec's own files.
 func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
+	if spec.Files == nil {
+		c, err := l.buildContext(spec.Dockerfile)
+		if err != nil {
+			return err
+		}
+		return c.Write(w)
+	}
 	tw := tar.NewWriter(w)
 	if err := addFile(tw, "Dockerfile", spec.Dockerfile); err != nil {
 		return err
-	}
-	if spec.Files == nil {
-		if err := addFile(tw, "helloworld.go", filepath.Join(l.Root, "app", "helloworld.go")); err != nil {
-			return err
-		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(spec.Files)) {
 		data := spec.Files[name]
@@ -168,6 +196,16 @@ func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
 		}
 	}
 	return tw.Close()
+}
+
+// WriteContextTar writes the build context of a lab image to w, as the
+// engine receives it, for a look with `tar t`.
+func (l *Lab) WriteContextTar(w io.Writer, im Image) error {
+	c, err := l.buildContext(l.dockerfilePath(im))
+	if err != nil {
+		return err
+	}
+	return c.Write(w)
 }
 
 func addFile(tw *tar.Writer, name, path string) error {

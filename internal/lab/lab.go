@@ -170,6 +170,24 @@ func (l *Lab) buildSession(ctx context.Context) (string, error) {
 	return s.ID(), nil
 }
 
+// OpenOffline reads the settings and finds the project folder, for steps
+// that need no engine.
+func OpenOffline(out io.Writer) (*Lab, error) {
+	s, err := settings.FromEnv(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	root, err := FindRoot(wd)
+	if err != nil {
+		return nil, err
+	}
+	return New(nil, s, root, out), nil
+}
+
 // dockerfilePath is where im's Dockerfile is: in LAB_DOCKERFILES if set,
 // else in the project's dockerfiles/.
 func (l *Lab) dockerfilePath(im Image) string {

@@ -63,6 +63,9 @@ type Settings struct {
 	// Step makes walkthrough wait for Enter between steps on a terminal
 	// (LAB_STEP=1).
 	Step bool
+	// App is the folder sent as the build context (LAB_APP, default the
+	// project's app/).
+	App string
 	// Dockerfiles is a folder holding v1.Dockerfile and v2.Dockerfile to
 	// build instead of the project's dockerfiles/ (LAB_DOCKERFILES).
 	Dockerfiles string
@@ -107,6 +110,7 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	s.Busybox = getenv("LAB_BUSYBOX")
 	s.Confirm = getenv("LAB_CONFIRM")
 	s.Dockerfiles = getenv("LAB_DOCKERFILES")
+	s.App = getenv("LAB_APP")
 	return s, nil
 }
 

@@ -45,6 +45,18 @@ func run(ctx context.Context, building []lab.Image, step func(*lab.Lab, context.
 	return mg.Fatal(lab.ExitCode(err), err)
 }
 
+// RunOffline runs a step that needs no engine.
+func RunOffline(step func(*lab.Lab) error) error {
+	l, err := lab.OpenOffline(os.Stdout)
+	if err == nil {
+		err = step(l)
+	}
+	if err == nil {
+		return nil
+	}
+	return mg.Fatal(lab.ExitCode(err), err)
+}
+
 // Build runs the build of the lab image with the given name.
 func Build(ctx context.Context, name string) error {
 	im, _ := lab.ImageNamed(name)

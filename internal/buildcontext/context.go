@@ -1,0 +1,162 @@
+// Package buildcontext streams a build context to the engine as it reads
+// it: never held in memory whole, honouring .dockerignore as docker does
+// (github.com/moby/patternmatcher), and carrying only the files that the
+// Dockerfile's COPY and ADD read.
+package buildcontext
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+// Context is a folder to send, with the Dockerfile that builds it.
+type Context struct {
+	Dir        string
+	Dockerfile string
+	// Sources are the COPY and ADD sources of the Dockerfile; a file is sent
+	// only if one of them names it, its folder, or a pattern matching it.
+	Sources []string
+}
+
+// needs reports whether a context path (slash-separated, relative) is read by
+// one of the sources.
+func needs(sources []string, rel string) bool {
+	for _, s := range sources {
+		s = path.Clean(strings.TrimPrefix(filepath.ToSlash(s), "/"))
+		switch {
+		case s == "." || s == "":
+			return true
+		case rel == s || strings.HasPrefix(rel, s+"/"):
+			return true
+		}
+		if ok, _ := path.Match(s, rel); ok {
+			return true
+		}
+		// A pattern that matches a folder takes the files below it.
+		for dir := path.Dir(rel); dir != "."; dir = path.Dir(dir) {
+			if ok, _ := path.Match(s, dir); ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// ignorer reads the folder's .dockerignore, if it has one.
+func ignorer(dir string) (*patternmatcher.PatternMatcher, error) {
+	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	patterns, err := ignorefile.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf(".dockerignore: %w", err)
+	}
+	return patternmatcher.New(patterns)
+}
+
+// Walk calls fn for each file the context carries, in lexical order, with
+// its path relative to the folder (slash-separated).
+func (c Context) Walk(fn func(rel, full string, d fs.DirEntry) error) error {
+	pm, err := ignorer(c.Dir)
+	if err != nil {
+		return err
+	}
+	return filepath.WalkDir(c.Dir, func(full string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(c.Dir, full)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == "." {
+			return nil
+		}
+		if pm != nil {
+			ignored, err := pm.MatchesOrParentMatches(rel)
+			if err != nil {
+				return err
+			}
+			if ignored {
+				if d.IsDir() && !pm.Exclusions() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+		}
+		if d.IsDir() || rel == "Dockerfile" || rel == ".dockerignore" || !needs(c.Sources, rel) {
+			return nil
+		}
+		return fn(rel, full, d)
+	})
+}
+
+// Write streams the context as a tar archive: the Dockerfile first, then the
+// files, each copied through a small buffer.
+func (c Context) Write(w io.Writer) error {
+	tw := tar.NewWriter(w)
+	if err := addFile(tw, "Dockerfile", c.Dockerfile, nil); err != nil {
+		return err
+	}
+	buf := make([]byte, 256<<10)
+	err := c.Walk(func(rel, full string, d fs.DirEntry) error {
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(full)
+			if err != nil {
+				return err
+			}
+			return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: rel, Linkname: target, Mode: 0o777, ModTime: info.ModTime().Truncate(time.Second), Format: tar.FormatPAX})
+		}
+		if !info.Mode().IsRegular() {
+			return nil
+		}
+		return addFile(tw, rel, full, buf)
+	})
+	if err != nil {
+		return fmt.Errorf("build context %s: %w", c.Dir, err)
+	}
+	return tw.Close()
+}
+
+func addFile(tw *tar.Writer, name, full string, buf []byte) error {
+	f, err := os.Open(full)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	mode := int64(st.Mode().Perm())
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: mode, Size: st.Size(), ModTime: st.ModTime().Truncate(time.Second), Format: tar.FormatPAX}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if buf == nil {
+		buf = make([]byte, 32<<10)
+	}
+	_, err = io.CopyBuffer(tw, f, buf)
+	return err
+}
