@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/multistage-lab/multistage-lab/internal/bench"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/targets"
 
@@ -71,6 +72,13 @@ func Context() error {
 	return targets.RunOffline(func(l *lab.Lab) error {
 		im, _ := lab.ImageNamed("v1")
 		return l.WriteContextTar(os.Stdout, im)
+	})
+}
+
+// Bench times the lab against the seed's docker CLI commands, side by side, and prints the table.
+func Bench(ctx context.Context) error {
+	return targets.RunOffline(func(l *lab.Lab) error {
+		return bench.Lab(ctx, l.Root, os.Stdout, bench.Options{WarmRuns: 7, ColdRuns: 3})
 	})
 }
 

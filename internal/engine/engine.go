@@ -4,15 +4,21 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/docker/cli/cli/config"
+	"github.com/docker/cli/cli/connhelper"
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
@@ -52,7 +58,7 @@ type Client interface {
 var _ Client = (*client.Client)(nil)
 
 // schemes are the DOCKER_HOST schemes the Engine API client dials.
-var schemes = []string{"unix", "tcp", "npipe", "http", "https"}
+var schemes = []string{"unix", "tcp", "npipe", "http", "https", "ssh"}
 
 // ErrUnreachable marks a failure to reach the engine at all.
 var ErrUnreachable = errors.New("no Docker Engine answers")
@@ -61,19 +67,46 @@ var ErrUnreachable = errors.New("no Docker Engine answers")
 // answers costs seconds, not a hang.
 const pingTimeout = 5 * time.Second
 
-// Connect makes a client from the environment (DOCKER_HOST, DOCKER_API_VERSION,
-// DOCKER_CERT_PATH, DOCKER_TLS_VERIFY), negotiates the API version, and checks
-// that the engine answers.
+// Connect makes a client as the docker CLI would: DOCKER_HOST (unix://,
+// tcp://, npipe://, or ssh:// through docker's connection helper), else the
+// docker CLI's current context (DOCKER_CONTEXT, or currentContext in its
+// config file), else the default socket; with DOCKER_API_VERSION,
+// DOCKER_CERT_PATH and DOCKER_TLS_VERIFY as usual. It negotiates the API
+// version and checks that the engine answers.
 func Connect(ctx context.Context) (*client.Client, error) {
-	if h := os.Getenv("DOCKER_HOST"); h != "" {
-		scheme, _, _ := strings.Cut(h, "://")
-		if !slices.Contains(schemes, scheme) {
-			return nil, fmt.Errorf("%w: DOCKER_HOST=%s has the scheme %q: use unix://, tcp:// or npipe://", ErrUnreachable, h, scheme)
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	host, source := os.Getenv("DOCKER_HOST"), ""
+	if host != "" {
+		source = "DOCKER_HOST=" + host
+	} else {
+		h, name, err := contextHost()
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+		}
+		if h != "" {
+			host, source = h, fmt.Sprintf("%s (docker context %s)", h, name)
+			opts = append(opts, client.WithHost(h))
 		}
 	}
-	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if host != "" {
+		scheme, _, _ := strings.Cut(host, "://")
+		if !slices.Contains(schemes, scheme) {
+			return nil, fmt.Errorf("%w: %s has the scheme %q: use unix://, tcp://, npipe:// or ssh://", ErrUnreachable, source, scheme)
+		}
+		if scheme == "ssh" {
+			helper, err := connhelper.GetConnectionHelper(host)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, source, err)
+			}
+			opts = append(opts, client.WithHost(helper.Host), client.WithDialContext(helper.Dialer))
+		}
+	}
+	c, err := client.NewClientWithOpts(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v (check DOCKER_HOST)", ErrUnreachable, err)
+	}
+	if source == "" {
+		source = c.DaemonHost() + " (DOCKER_HOST is unset)"
 	}
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
@@ -82,10 +115,50 @@ func Connect(ctx context.Context) (*client.Client, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w at %s%s: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs", ErrUnreachable, Host(c), cause(err, pctx))
+		return nil, fmt.Errorf("%w at %s%s: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs", ErrUnreachable, source, cause(err, pctx))
 	}
 	c.NegotiateAPIVersion(ctx)
 	return c, nil
+}
+
+// contextHost reads the docker CLI's current context, as the CLI chooses
+// it: DOCKER_CONTEXT, else currentContext in config.json. "default" (or
+// none) means the default socket, returned as "".
+func contextHost() (host, name string, err error) {
+	dir := os.Getenv("DOCKER_CONFIG")
+	if dir == "" {
+		dir = config.Dir()
+	}
+	name = os.Getenv("DOCKER_CONTEXT")
+	if name == "" {
+		f, err := config.Load(dir)
+		if err != nil {
+			return "", "", err
+		}
+		name = f.CurrentContext
+	}
+	if name == "" || name == "default" {
+		return "", name, nil
+	}
+	sum := sha256.Sum256([]byte(name))
+	path := filepath.Join(dir, "contexts", "meta", hex.EncodeToString(sum[:]), "meta.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", name, fmt.Errorf("docker context %q not found (%s): choose one that `docker context ls` lists, or set DOCKER_HOST", name, path)
+	}
+	var meta struct {
+		Endpoints map[string]struct {
+			Host string
+		}
+	}
+	if err := json.Unmarshal(data, &meta); err != nil {
+		return "", name, fmt.Errorf("docker context %q: %s: %v", name, path, err)
+	}
+	h := meta.Endpoints["docker"].Host
+	if h == "" {
+		return "", name, fmt.Errorf("docker context %q names no docker endpoint", name)
+	}
+	return h, name, nil
 }
 
 // cause says why a ping failed when that is more than "nothing listens".
@@ -116,13 +189,4 @@ func Require(c Client, r Requirement) error {
 		return fmt.Errorf("%w: %s needs Engine API %s or newer, and this engine speaks %s: %s", ErrTooOld, r.What, r.Version, v, r.Remedy)
 	}
 	return nil
-}
-
-// Host names the engine's address for messages: DOCKER_HOST as the user set
-// it, or the default the client fell back to.
-func Host(c *client.Client) string {
-	if h := os.Getenv("DOCKER_HOST"); h != "" {
-		return "DOCKER_HOST=" + h
-	}
-	return c.DaemonHost() + " (DOCKER_HOST is unset)"
 }

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"os"
 	"path/filepath"
@@ -46,7 +48,7 @@ func TestConnectWithABadHost(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "bogus://x")
 	_, err := Connect(t.Context())
 	require.ErrorIs(t, err, ErrUnreachable)
-	assert.EqualError(t, err, `no Docker Engine answers: DOCKER_HOST=bogus://x has the scheme "bogus": use unix://, tcp:// or npipe://`)
+	assert.EqualError(t, err, `no Docker Engine answers: DOCKER_HOST=bogus://x has the scheme "bogus": use unix://, tcp://, npipe:// or ssh://`)
 }
 
 func TestConnectToTheEngine(t *testing.T) {
@@ -62,4 +64,67 @@ func TestConnectToTheEngine(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, v.APIVersion)
 	assert.Equal(t, v.APIVersion, c.ClientVersion(), "the client negotiated the engine's API version")
+}
+
+// dockerContext writes a docker CLI config folder whose context name points
+// at host, as `docker context create` does.
+func dockerContext(t *testing.T, name, host string, current bool) string {
+	dir := t.TempDir()
+	sum := sha256.Sum256([]byte(name))
+	meta := filepath.Join(dir, "contexts", "meta", hex.EncodeToString(sum[:]))
+	require.NoError(t, os.MkdirAll(meta, 0o755))
+	body := `{"Name":"` + name + `","Metadata":{},"Endpoints":{"docker":{"Host":"` + host + `","SkipTLSVerify":false}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(meta, "meta.json"), []byte(body), 0o644))
+	cfg := "{}"
+	if current {
+		cfg = `{"currentContext": "` + name + `"}`
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644))
+	return dir
+}
+
+func TestDockerContext(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "")
+	t.Run("DOCKER_CONTEXT", func(t *testing.T) {
+		t.Setenv("DOCKER_CONFIG", dockerContext(t, "far", "unix:///nonexistent-far.sock", false))
+		t.Setenv("DOCKER_CONTEXT", "far")
+		_, err := Connect(t.Context())
+		require.ErrorIs(t, err, ErrUnreachable)
+		assert.Contains(t, err.Error(), "at unix:///nonexistent-far.sock (docker context far)")
+	})
+	t.Run("currentContext", func(t *testing.T) {
+		t.Setenv("DOCKER_CONFIG", dockerContext(t, "near", "unix:///nonexistent-near.sock", true))
+		t.Setenv("DOCKER_CONTEXT", "")
+		_, err := Connect(t.Context())
+		require.ErrorIs(t, err, ErrUnreachable)
+		assert.Contains(t, err.Error(), "(docker context near)")
+	})
+	t.Run("unknown context", func(t *testing.T) {
+		t.Setenv("DOCKER_CONFIG", t.TempDir())
+		t.Setenv("DOCKER_CONTEXT", "nowhere")
+		_, err := Connect(t.Context())
+		require.ErrorIs(t, err, ErrUnreachable)
+		assert.Contains(t, err.Error(), `docker context "nowhere" not found`)
+	})
+	t.Run("a context that reaches the engine", func(t *testing.T) {
+		if _, err := os.Stat("/var/run/docker.sock"); err != nil {
+			t.Skip("no engine socket here")
+		}
+		t.Setenv("DOCKER_CONFIG", dockerContext(t, "here", "unix:///var/run/docker.sock", false))
+		t.Setenv("DOCKER_CONTEXT", "here")
+		c, err := Connect(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, "unix:///var/run/docker.sock", c.DaemonHost())
+		c.Close()
+	})
+}
+
+func TestSSHHostUsesTheConnectionHelper(t *testing.T) {
+	// Nothing listens on port 1: the ssh helper is used and fails in time.
+	t.Setenv("DOCKER_HOST", "ssh://nobody@127.0.0.1:1")
+	start := time.Now()
+	_, err := Connect(t.Context())
+	require.ErrorIs(t, err, ErrUnreachable)
+	assert.Contains(t, err.Error(), "DOCKER_HOST=ssh://nobody@127.0.0.1:1")
+	assert.Less(t, time.Since(start), 10*time.Second)
 }

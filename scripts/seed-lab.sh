@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The seed's four builds, typed as the seed typed them, with the docker CLI:
+# the other side of `go tool mage bench`. It works in a fresh folder holding
+# helloworld.go and the Dockerfile, as the seed's multi-state-build folder did.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp "$root/app/helloworld.go" "$work/"
+cd "$work"
+cp "$root/dockerfiles/v1.Dockerfile" Dockerfile
+docker image build -t multi-state:v1 . >/dev/null
+cp "$root/dockerfiles/v2.Dockerfile" Dockerfile
+docker image build -t multi-state:v2 . >/dev/null
+docker image build --target builder -t multi-state:builder . >/dev/null
+docker image build --target runtime -t multi-state:runtime . >/dev/null
