@@ -1,0 +1,207 @@
+package lab
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/client"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// secondEngine is a dockerd of the test's own, in a network namespace of its
+// own (so it cannot touch the machine's docker0), with its own data root,
+// exec root, pid file and containerd namespace, listening on a unix socket.
+type secondEngine struct {
+	netns, dir, sock string
+	cmd              *exec.Cmd
+	exited           chan struct{}
+}
+
+func startSecondEngine(t *testing.T) *secondEngine {
+	for _, tool := range []string{"dockerd", "ip", "nsenter"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("CI needs %s for the remote-engine test", tool)
+			}
+			t.Skipf("no %s here", tool)
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("a second engine needs root")
+	}
+	sfx := randomSuffix(t)
+	// Short paths: a unix socket's path has a length limit.
+	dir, err := os.MkdirTemp("", "lab2-")
+	require.NoError(t, err)
+	e := &secondEngine{netns: "labtest-" + sfx, dir: dir, sock: filepath.Join(dir, "d.sock")}
+	t.Cleanup(e.stop)
+	run(t, "ip", "netns", "add", e.netns)
+	run(t, "ip", "netns", "exec", e.netns, "ip", "link", "set", "lo", "up")
+	driver := docker(t, "info", "--format", "{{.Driver}}")
+	// Its own (empty) config file: the machine's daemon.json is the first engine's.
+	conf := filepath.Join(dir, "daemon.json")
+	require.NoError(t, os.WriteFile(conf, []byte("{}\n"), 0o644))
+	e.cmd = exec.Command("nsenter", "--net=/var/run/netns/"+e.netns, "dockerd",
+		"--config-file", conf,
+		"--host", "unix://"+e.sock,
+		"--data-root", filepath.Join(dir, "data"),
+		"--exec-root", filepath.Join(dir, "exec"),
+		"--pidfile", filepath.Join(dir, "docker.pid"),
+		"--containerd-namespace", "labtest"+sfx,
+		"--containerd-plugins-namespace", "labtest"+sfx+"-plugins",
+		"--storage-driver", driver,
+		// Its docker0 is made inside its own namespace, apart from the
+		// machine's; no iptables rules are written.
+		"--iptables=false", "--ip-masq=false",
+	)
+	log, err := os.Create(filepath.Join(dir, "dockerd.log"))
+	require.NoError(t, err)
+	e.cmd.Stdout, e.cmd.Stderr = log, log
+	require.NoError(t, e.cmd.Start())
+	exited := make(chan struct{})
+	go func() { _ = e.cmd.Wait(); close(exited) }()
+	e.exited = exited
+	ok := assert.Eventually(t, func() bool {
+		select {
+		case <-exited:
+			return true // reported below
+		default:
+		}
+		out, err := exec.Command("docker", "-H", "unix://"+e.sock, "version", "--format", "{{.Server.Version}}").Output()
+		return err == nil && len(out) > 0
+	}, 60*time.Second, 250*time.Millisecond, "the second engine did not answer")
+	select {
+	case <-exited:
+		ok = false
+	default:
+	}
+	if !ok {
+		data, _ := os.ReadFile(filepath.Join(dir, "dockerd.log"))
+		t.Fatalf("dockerd log:\n%s", tail(string(data), 3000))
+	}
+	return e
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func run(t *testing.T, args ...string) {
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	require.NoError(t, err, "%s: %s", strings.Join(args, " "), out)
+}
+
+func (e *secondEngine) stop() {
+	if e.cmd != nil && e.cmd.Process != nil {
+		_ = e.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-e.exited:
+		case <-time.After(20 * time.Second):
+			_ = e.cmd.Process.Kill()
+			<-e.exited
+		}
+		e.cmd = nil
+	}
+	_ = exec.Command("ip", "netns", "del", e.netns).Run()
+	// The data root holds read-only layer files; make them removable first.
+	_ = exec.Command("chmod", "-R", "u+w", e.dir).Run()
+	_ = os.RemoveAll(e.dir)
+}
+
+// forward listens on loopback TCP and forwards each connection to a unix
+// socket: the test's stand-in for an engine reached over the network.
+func forward(t *testing.T, sock string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				u, err := net.Dial("unix", sock)
+				if err != nil {
+					return
+				}
+				defer u.Close()
+				go func() { _, _ = io.Copy(u, c); u.(*net.UnixConn).CloseWrite() }()
+				_, _ = io.Copy(c, u)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestLabOnARemoteEngine(t *testing.T) {
+	l, _ := realLab(t, settings.Settings{})
+	ctx := t.Context()
+	require.NoError(t, l.EnsureBases(ctx))
+	e := startSecondEngine(t)
+	addr := forward(t, e.sock)
+	host := "tcp://" + addr
+
+	// Load the base images into the second engine through the API.
+	remote, err := client.NewClientWithOpts(client.WithHost(host), client.WithAPIVersionNegotiation())
+	require.NoError(t, err)
+	defer remote.Close()
+	local, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	require.NoError(t, err)
+	defer local.Close()
+	saved, err := local.ImageSave(ctx, DefaultBaseRefs)
+	require.NoError(t, err)
+	loaded, err := remote.ImageLoad(ctx, saved)
+	require.NoError(t, err)
+	_, err = io.Copy(io.Discard, loaded.Body)
+	require.NoError(t, err)
+	loaded.Body.Close()
+	saved.Close()
+
+	// BuildKit through DOCKER_HOST; the classic builder through a docker CLI
+	// context that names the same engine.
+	cfg := t.TempDir()
+	sum := sha256.Sum256([]byte("labremote"))
+	meta := filepath.Join(cfg, "contexts", "meta", hex.EncodeToString(sum[:]))
+	require.NoError(t, os.MkdirAll(meta, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(meta, "meta.json"), []byte(`{"Name":"labremote","Metadata":{},"Endpoints":{"docker":{"Host":"`+host+`","SkipTLSVerify":false}}}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(cfg, "config.json"), []byte(`{"currentContext":"labremote"}`), 0o644))
+	for _, env := range [][]string{
+		{"DOCKER_HOST=" + host, "LAB_BUILDER=buildkit"},
+		{"DOCKER_HOST=", "DOCKER_CONFIG=" + cfg, "LAB_BUILDER=classic"},
+	} {
+		o := task(t, append(env, "LAB_PROGRESS=quiet"), nil)
+		require.Equal(t, 0, o.code, "%v on the remote engine: %s%s", env, o.stdout, o.stderr)
+		assert.Contains(t, o.stdout, "10 of 10 assertions passed")
+	}
+	// The docker CLI, pointed at each engine, sees the images on the second
+	// engine only.
+	remoteID := docker(t, "-H", host, "image", "inspect", "--format", "{{.ID}}", Repository+":runtime")
+	assert.Equal(t, remoteID, docker(t, "-H", host, "image", "inspect", "--format", "{{.ID}}", Repository+":v1"))
+	assert.Contains(t, docker(t, "-H", host, "history", "--no-trunc", Repository+":runtime"), "#(nop)",
+		"the last run, through the context, built there with the classic builder")
+	err = exec.Command("docker", "image", "inspect", remoteID).Run()
+	assert.Error(t, err, "the remote build's image is not on the machine's own engine")
+
+	// The machine's own engine still builds afterwards.
+	e.stop()
+	im, _ := ImageNamed("v1")
+	_, err = l.Build(context.Background(), im)
+	assert.NoError(t, err)
+}
