@@ -2,6 +2,7 @@ package lab
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -28,17 +29,66 @@ type Built struct {
 	Duration time.Duration
 }
 
-// BuildAll builds the four lab images in the seed's order.
+// BuildAll builds the four lab images and reports them in the seed's order.
+// v1 is built first; v2, builder and runtime then run side by side: every
+// stage they need is in the cache v1 just made (for the classic builder,
+// which does not dedupe concurrent work, as for BuildKit, which does), so
+// the engine does each step once and the wall time is the slowest build's,
+// not the sum. Their output is shown in order as each finishes.
 func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
-	var out []Built
-	for _, im := range Images {
-		b, err := l.Build(ctx, im)
-		if err != nil {
-			return out, err
+	first, err := l.Build(ctx, Images[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := l.prepareConcurrent(ctx); err != nil {
+		return nil, err
+	}
+	rest := Images[1:]
+	type result struct {
+		b   Built
+		err error
+		out bytes.Buffer
+	}
+	results := make([]*result, len(rest))
+	done := make([]chan struct{}, len(rest))
+	for i, im := range rest {
+		results[i], done[i] = &result{}, make(chan struct{})
+		go func() {
+			defer close(done[i])
+			results[i].b, results[i].err = l.buildTo(ctx, im, &results[i].out)
+		}()
+	}
+	out := []Built{first}
+	var firstErr error
+	for i := range rest {
+		<-done[i]
+		_, _ = l.Out.Write(results[i].out.Bytes())
+		if results[i].err != nil && firstErr == nil {
+			firstErr = results[i].err
 		}
-		out = append(out, b)
+		out = append(out, results[i].b)
+	}
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, nil
+}
+
+// prepareConcurrent does once what every build would otherwise race to do:
+// the bases, the credentials and the BuildKit session.
+func (l *Lab) prepareConcurrent(ctx context.Context) error {
+	if err := l.EnsureBases(ctx); err != nil {
+		return err
+	}
+	if _, err := l.credentials(); err != nil {
+		return err
+	}
+	if l.Settings.Builder == settings.BuildKit {
+		if _, err := l.buildSession(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // API versions the builds need: --target arrived in 1.29 (Docker 17.05, the
@@ -50,18 +100,25 @@ var (
 
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
+	return l.buildTo(ctx, im, nil)
+}
+
+func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer) (Built, error) {
 	id, took, err := l.build(ctx, buildSpec{
 		Tags:       []string{im.Tag},
 		Dockerfile: l.dockerfilePath(im),
 		Display:    im.Dockerfile,
 		Target:     im.Target,
 		NoCache:    l.noCache,
+		Out:        out,
 	})
 	if err != nil {
 		return Built{}, err
 	}
 	b := Built{Image: im, ID: id, Duration: took}
+	l.mu.Lock()
 	l.builds = append(l.builds, b)
+	l.mu.Unlock()
 	return b, nil
 }
 
@@ -73,6 +130,9 @@ type buildSpec struct {
 	Display    string
 	Target     string
 	NoCache    bool
+	// Out receives this build's output instead of the lab's (a build that
+	// runs beside others writes to a buffer, shown when it is done).
+	Out io.Writer
 	// Files are extra context entries (name and content); nil means the
 	// program, app/helloworld.go, as helloworld.go.
 	Files map[string][]byte
@@ -100,7 +160,15 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		cmd += " --no-cache"
 	}
 	tag := spec.Tags[0]
-	l.printf("==> %s -t %s .   (%s, %s builder)\n", cmd, strings.Join(spec.Tags, " -t "), spec.Display, l.Settings.Builder)
+	out := spec.Out
+	if out == nil {
+		out = l.Out
+	}
+	mode := l.Settings.Progress
+	if spec.Out != nil && mode != settings.ProgressQuiet {
+		mode = settings.ProgressPlain // a buffer is no terminal
+	}
+	fmt.Fprintf(out, "==> %s -t %s .   (%s, %s builder)\n", cmd, strings.Join(spec.Tags, " -t "), spec.Display, l.Settings.Builder)
 	start := time.Now()
 	var err error
 	opts := build.ImageBuildOptions{
@@ -138,12 +206,12 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
 	defer resp.Body.Close()
-	id, err := progress.Read(ctx, resp.Body, l.Settings.Builder, l.Settings.Progress, l.Out)
+	id, err := progress.Read(ctx, resp.Body, l.Settings.Builder, mode, out)
 	if err != nil {
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
 	took := time.Since(start)
-	l.printf("    %s = %s (%.1fs)\n", tag, shortID(id), took.Seconds())
+	fmt.Fprintf(out, "    %s = %s (%.1fs)\n", tag, shortID(id), took.Seconds())
 	return id, took, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/docker/docker/api/types"
 	"github.com/moby/buildkit/session"
@@ -70,6 +71,7 @@ type Lab struct {
 
 	version  *types.Version
 	builds   []Built
+	mu       sync.Mutex
 	noCache  bool
 	bases    map[string]Base
 	baseRefs []string
