@@ -1,0 +1,152 @@
+package bench
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// ContextOptions sizes the context benchmark.
+type ContextOptions struct {
+	Files    int
+	FileSize int64
+	Runs     int
+}
+
+// measured is one run's wall time and peak memory.
+type measured struct {
+	took time.Duration
+	rss  int64
+}
+
+func runMeasured(ctx context.Context, dir string, env []string, stdout io.Writer, args ...string) (measured, error) {
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdout = stdout
+	errOut := &tailWriter{}
+	cmd.Stderr = errOut
+	start := time.Now()
+	err := cmd.Run()
+	m := measured{took: time.Since(start)}
+	if cmd.ProcessState != nil {
+		m.rss = maxRSS(cmd.ProcessState)
+	}
+	if err != nil {
+		return m, fmt.Errorf("%v: %w: %s", args, err, errOut.String())
+	}
+	return m, nil
+}
+
+type tailWriter struct{ b []byte }
+
+func (t *tailWriter) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 4000 {
+		t.b = t.b[len(t.b)-4000:]
+	}
+	return len(p), nil
+}
+func (t *tailWriter) String() string { return string(t.b) }
+
+// Context generates a large build context and measures, side by side, the
+// lab streaming it (`lab context`, to /dev/null) against `tar c | cat` of
+// the same files, then one real build that sends it all to the engine. It
+// reports wall times, throughput and the lab's peak memory.
+func Context(ctx context.Context, root string, out io.Writer, opt ContextOptions) error {
+	work, err := os.MkdirTemp("", "lab-ctxbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	app, dfs := filepath.Join(work, "app"), filepath.Join(work, "dockerfiles")
+	for _, d := range []string{filepath.Join(app, "data"), dfs} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	total := int64(opt.Files) * opt.FileSize
+	fmt.Fprintf(out, "generating %d files of %d MiB (%.2f GiB) of random data ...\n", opt.Files, opt.FileSize>>20, float64(total)/(1<<30))
+	for i := 0; i < opt.Files; i++ {
+		f, err := os.Create(filepath.Join(app, "data", fmt.Sprintf("blob%03d", i)))
+		if err != nil {
+			return err
+		}
+		_, err = io.CopyN(f, rand.Reader, opt.FileSize)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	src, err := os.ReadFile(filepath.Join(root, "app", "helloworld.go"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(app, "helloworld.go"), src, 0o644); err != nil {
+		return err
+	}
+	// The data stage copies everything, so all of it is sent; BuildKit
+	// skips the stage itself, since runtime does not need it.
+	v1 := "FROM alpine AS data\nCOPY data /data\n\nFROM alpine\nCOPY helloworld.go /\n"
+	for _, n := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
+		if err := os.WriteFile(filepath.Join(dfs, n), []byte(v1), 0o644); err != nil {
+			return err
+		}
+	}
+
+	dir, err := os.MkdirTemp("", "lab-bench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin, _, err := CompileTaskBinary(ctx, root, dir)
+	if err != nil {
+		return err
+	}
+	env := []string{"LAB_APP=" + app, "LAB_DOCKERFILES=" + dfs, "LAB_PROGRESS=quiet"}
+	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer devnull.Close()
+
+	var ours, tars []time.Duration
+	var peak int64
+	for i := 0; i < opt.Runs; i++ {
+		m, err := runMeasured(ctx, root, env, devnull, bin, "context")
+		if err != nil {
+			return err
+		}
+		ours, peak = append(ours, m.took), max(peak, m.rss)
+		t, err := runMeasured(ctx, work, nil, devnull, "bash", "-c", "tar c -C app . | cat > /dev/null")
+		if err != nil {
+			return err
+		}
+		tars = append(tars, t.took)
+		fmt.Fprintf(out, "  run %d: lab context %.2fs (peak %d MiB), tar c | cat %.2fs\n", i+1, m.took.Seconds(), m.rss>>20, t.took.Seconds())
+	}
+	row := Row{Case: "stream the context", OursName: "lab context", OtherName: "tar c | cat", Ours: ours, Other: tars, Target: 1.5}
+
+	fmt.Fprintln(out, "one real build that sends the whole context to the engine ...")
+	b, err := runMeasured(ctx, root, env, devnull, bin, "build:v1")
+	if err != nil {
+		return err
+	}
+	mib := float64(total) / (1 << 20)
+	fmt.Fprintf(out, "\ncontext: %.0f MiB in %d files\n", mib, opt.Files)
+	fmt.Fprintf(out, "streaming: lab %.2fs (%.0f MiB/s), tar c | cat %.2fs (%.0f MiB/s), ratio %.2f (target <= 1.5)\n",
+		Median(ours).Seconds(), mib/Median(ours).Seconds(), Median(tars).Seconds(), mib/Median(tars).Seconds(), row.Ratio())
+	fmt.Fprintf(out, "peak memory of the lab: streaming %d MiB, the real build %d MiB (target < 64 MiB); the build took %.1fs\n", peak>>20, b.rss>>20, b.took.Seconds())
+	if !row.Met() {
+		return fmt.Errorf("%w: streaming ratio %.2f", ErrMissed, row.Ratio())
+	}
+	if max(peak, b.rss) >= 64<<20 {
+		return fmt.Errorf("%w: peak memory %d MiB", ErrMissed, max(peak, b.rss)>>20)
+	}
+	return nil
+}
