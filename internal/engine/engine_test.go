@@ -1,9 +1,6 @@
 package engine
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 func TestConnectToAMissingSocket(t *testing.T) {
@@ -23,24 +22,12 @@ func TestConnectToAMissingSocket(t *testing.T) {
 }
 
 func TestConnectToAPortThatNeverAnswers(t *testing.T) {
-	// A listener that accepts connections and never says a word.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	t.Setenv("DOCKER_HOST", "tcp://"+ln.Addr().String())
+	addr := testkit.SilentListener(t)
+	t.Setenv("DOCKER_HOST", "tcp://"+addr)
 	start := time.Now()
-	_, err = Connect(t.Context())
+	_, err := Connect(t.Context())
 	require.ErrorIs(t, err, ErrUnreachable)
-	assert.Contains(t, err.Error(), "DOCKER_HOST=tcp://"+ln.Addr().String()+" (no answer in 5s)")
+	assert.Contains(t, err.Error(), "DOCKER_HOST=tcp://"+addr+" (no answer in 5s)")
 	assert.Less(t, time.Since(start), 10*time.Second)
 }
 
@@ -66,34 +53,17 @@ func TestConnectToTheEngine(t *testing.T) {
 	assert.Equal(t, v.APIVersion, c.ClientVersion(), "the client negotiated the engine's API version")
 }
 
-// dockerContext writes a docker CLI config folder whose context name points
-// at host, as `docker context create` does.
-func dockerContext(t *testing.T, name, host string, current bool) string {
-	dir := t.TempDir()
-	sum := sha256.Sum256([]byte(name))
-	meta := filepath.Join(dir, "contexts", "meta", hex.EncodeToString(sum[:]))
-	require.NoError(t, os.MkdirAll(meta, 0o755))
-	body := `{"Name":"` + name + `","Metadata":{},"Endpoints":{"docker":{"Host":"` + host + `","SkipTLSVerify":false}}}`
-	require.NoError(t, os.WriteFile(filepath.Join(meta, "meta.json"), []byte(body), 0o644))
-	cfg := "{}"
-	if current {
-		cfg = `{"currentContext": "` + name + `"}`
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644))
-	return dir
-}
-
 func TestDockerContext(t *testing.T) {
 	t.Setenv("DOCKER_HOST", "")
 	t.Run("DOCKER_CONTEXT", func(t *testing.T) {
-		t.Setenv("DOCKER_CONFIG", dockerContext(t, "far", "unix:///nonexistent-far.sock", false))
+		t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "far", "unix:///nonexistent-far.sock", false))
 		t.Setenv("DOCKER_CONTEXT", "far")
 		_, err := Connect(t.Context())
 		require.ErrorIs(t, err, ErrUnreachable)
 		assert.Contains(t, err.Error(), "at unix:///nonexistent-far.sock (docker context far)")
 	})
 	t.Run("currentContext", func(t *testing.T) {
-		t.Setenv("DOCKER_CONFIG", dockerContext(t, "near", "unix:///nonexistent-near.sock", true))
+		t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "near", "unix:///nonexistent-near.sock", true))
 		t.Setenv("DOCKER_CONTEXT", "")
 		_, err := Connect(t.Context())
 		require.ErrorIs(t, err, ErrUnreachable)
@@ -110,7 +80,7 @@ func TestDockerContext(t *testing.T) {
 		if _, err := os.Stat("/var/run/docker.sock"); err != nil {
 			t.Skip("no engine socket here")
 		}
-		t.Setenv("DOCKER_CONFIG", dockerContext(t, "here", "unix:///var/run/docker.sock", false))
+		t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "here", "unix:///var/run/docker.sock", false))
 		t.Setenv("DOCKER_CONTEXT", "here")
 		c, err := Connect(t.Context())
 		require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // The faults a user can meet, each made to happen on the real engine and
@@ -197,13 +198,7 @@ func labDockerfiles(t *testing.T, edit func(name, text string) string) string {
 	t.Helper()
 	root, err := findTestRoot()
 	require.NoError(t, err)
-	dir := t.TempDir()
-	for _, name := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
-		data, err := os.ReadFile(filepath.Join(root, "dockerfiles", name))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(data))), 0o644))
-	}
-	return dir
+	return testkit.Dockerfiles(t, root, edit)
 }
 
 // beforeBuild inserts a line before the Dockerfiles' `RUN go build`.
@@ -312,26 +307,10 @@ func TestFaults(t *testing.T) {
 	require.Equal(t, 0, o.code, o.stderr)
 
 	t.Run("no engine", func(t *testing.T) {
-		free, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		refused := free.Addr().String()
-		free.Close()
-		silent, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		t.Cleanup(func() { silent.Close() })
-		go func() {
-			for {
-				c, err := silent.Accept()
-				if err != nil {
-					return
-				}
-				t.Cleanup(func() { c.Close() })
-			}
-		}()
 		for _, c := range []struct{ fault, host string }{
 			{"no engine: missing socket", "unix:///nonexistent.sock"},
-			{"no engine: refused TCP port", "tcp://" + refused},
-			{"no engine: a port that never answers", "tcp://" + silent.Addr().String()},
+			{"no engine: refused TCP port", "tcp://" + testkit.RefusedAddress(t)},
+			{"no engine: a port that never answers", "tcp://" + testkit.SilentListener(t)},
 		} {
 			before := takeSnapshot(t)
 			o := task(t, []string{"DOCKER_HOST=" + c.host}, nil, "build")

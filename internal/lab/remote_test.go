@@ -2,8 +2,6 @@ package lab
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"io"
 	"net"
 	"os"
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // secondEngine is a dockerd of the test's own, in a network namespace of its
@@ -176,12 +175,7 @@ func TestLabOnARemoteEngine(t *testing.T) {
 
 	// BuildKit through DOCKER_HOST; the classic builder through a docker CLI
 	// context that names the same engine.
-	cfg := t.TempDir()
-	sum := sha256.Sum256([]byte("labremote"))
-	meta := filepath.Join(cfg, "contexts", "meta", hex.EncodeToString(sum[:]))
-	require.NoError(t, os.MkdirAll(meta, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(meta, "meta.json"), []byte(`{"Name":"labremote","Metadata":{},"Endpoints":{"docker":{"Host":"`+host+`","SkipTLSVerify":false}}}`), 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(cfg, "config.json"), []byte(`{"currentContext":"labremote"}`), 0o644))
+	cfg := testkit.DockerContext(t, "labremote", host, true)
 	for _, env := range [][]string{
 		{"DOCKER_HOST=" + host, "LAB_BUILDER=buildkit"},
 		{"DOCKER_HOST=", "DOCKER_CONFIG=" + cfg, "LAB_BUILDER=classic"},

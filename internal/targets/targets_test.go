@@ -14,6 +14,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // These tests run the Mage targets as a user does, through a task binary
@@ -118,14 +120,7 @@ func TestCleanAllWithoutConfirmationExits2(t *testing.T) {
 // dockerfiles writes a folder for LAB_DOCKERFILES from the project's own,
 // with edits.
 func dockerfiles(t *testing.T, edit func(name, text string) string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, name := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
-		data, err := os.ReadFile(filepath.Join(root, "dockerfiles", name))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(data))), 0o644))
-	}
-	return dir
+	return testkit.Dockerfiles(t, root, edit)
 }
 
 func TestBrokenDockerfileIsFoundBeforeTheEngine(t *testing.T) {

@@ -1,0 +1,72 @@
+// Package testkit holds what several packages' tests share: a listener that
+// never answers, a folder of edited Dockerfiles, a docker CLI context.
+package testkit
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// SilentListener accepts TCP connections on loopback and never says a word:
+// an engine address that hangs. It returns the address.
+func SilentListener(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// RefusedAddress is a loopback address where nothing listens.
+func RefusedAddress(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// Dockerfiles writes a folder for LAB_DOCKERFILES from the project's own
+// v1 and v2 Dockerfiles (under root), passed through edit.
+func Dockerfiles(t testing.TB, root string, edit func(name, text string) string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, name := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
+		data, err := os.ReadFile(filepath.Join(root, "dockerfiles", name))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(data))), 0o644))
+	}
+	return dir
+}
+
+// DockerContext writes a docker CLI config folder with a context name that
+// points at host, as `docker context create` does; current makes it the
+// config file's currentContext.
+func DockerContext(t testing.TB, name, host string, current bool) string {
+	dir := t.TempDir()
+	sum := sha256.Sum256([]byte(name))
+	meta := filepath.Join(dir, "contexts", "meta", hex.EncodeToString(sum[:]))
+	require.NoError(t, os.MkdirAll(meta, 0o755))
+	body := `{"Name":"` + name + `","Metadata":{},"Endpoints":{"docker":{"Host":"` + host + `","SkipTLSVerify":false}}}`
+	require.NoError(t, os.WriteFile(filepath.Join(meta, "meta.json"), []byte(body), 0o644))
+	cfg := "{}"
+	if current {
+		cfg = `{"currentContext": "` + name + `"}`
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644))
+	return dir
+}
