@@ -85,7 +85,7 @@ func Bench(ctx context.Context) error {
 // BenchContext streams a generated 1 GiB build context and reports throughput and peak memory.
 func BenchContext(ctx context.Context) error {
 	return targets.RunOffline(func(l *lab.Lab) error {
-		return bench.Context(ctx, l.Root, os.Stdout, bench.ContextOptions{Files: 64, FileSize: 16 << 20, Runs: 3})
+		return bench.Context(ctx, l.Root, os.Stdout, bench.ContextOptions{Files: 64, FileSize: 16 << 20, Runs: 3, Ratio: 1.5, PeakLimit: 64 << 20, Build: true})
 	})
 }
 

@@ -175,22 +175,26 @@ func maxRuns(rows []Row) int {
 	return n
 }
 
-// CompileTaskBinary compiles the Mage targets into dir/lab on an empty Go
-// build cache, as a newcomer's first `go tool mage` does, and returns the
-// binary's path and how long it took.
-func CompileTaskBinary(ctx context.Context, root, dir string) (string, time.Duration, error) {
-	cache, err := os.MkdirTemp("", "lab-gocache")
-	if err != nil {
-		return "", 0, err
+// CompileTaskBinary compiles the Mage targets into dir/lab and returns the
+// binary's path and how long it took; with emptyCache, on an empty Go build
+// cache, as a newcomer's first `go tool mage` does.
+func CompileTaskBinary(ctx context.Context, root, dir string, emptyCache bool) (string, time.Duration, error) {
+	var env []string
+	if emptyCache {
+		cache, err := os.MkdirTemp("", "lab-gocache")
+		if err != nil {
+			return "", 0, err
+		}
+		defer os.RemoveAll(cache)
+		env = append(env, "GOCACHE="+cache)
 	}
-	defer os.RemoveAll(cache)
 	bin := filepath.Join(dir, "lab")
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
 	cmd := exec.CommandContext(ctx, "go", "tool", "mage", "-compile", bin)
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOCACHE="+cache)
+	cmd.Env = append(os.Environ(), env...)
 	start := time.Now()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", 0, fmt.Errorf("go tool mage -compile: %w\n%s", err, out)

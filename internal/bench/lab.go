@@ -39,7 +39,7 @@ func Lab(ctx context.Context, root string, out io.Writer, opt Options) error {
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintln(out, "compiling the task binary on an empty Go build cache ...")
-	bin, took, err := CompileTaskBinary(ctx, root, dir)
+	bin, took, err := CompileTaskBinary(ctx, root, dir, true)
 	if err != nil {
 		return err
 	}
