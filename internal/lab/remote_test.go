@@ -193,6 +193,13 @@ func TestLabOnARemoteEngine(t *testing.T) {
 	err = exec.Command("docker", "image", "inspect", remoteID).Run()
 	assert.Error(t, err, "the remote build's image is not on the machine's own engine")
 
+	// clean:all, confirmed, empties the second engine: the seed's literal
+	// first step, tried where it can harm nothing.
+	o := task(t, []string{"DOCKER_HOST=" + host, "LAB_CONFIRM=clean-all"}, nil, "clean:all")
+	require.Equal(t, 0, o.code, o.stdout+o.stderr)
+	assert.Empty(t, docker(t, "-H", host, "image", "ls", "-a", "-q"))
+	assert.Empty(t, docker(t, "-H", host, "container", "ls", "-a", "-q"))
+
 	// The machine's own engine still builds afterwards.
 	e.stop()
 	im, _ := ImageNamed("v1")
