@@ -27,10 +27,9 @@ var topDirs = []string{"bin", "dev", "etc", "home", "lib", "media", "mnt", "opt"
 // applets get a /bin link to busybox, as alpine's busybox package makes them.
 var applets = []string{"sh", "ash", "cat", "chmod", "cp", "date", "echo", "env", "false", "grep", "head", "id", "ln", "ls", "mkdir", "mv", "printf", "pwd", "rm", "rmdir", "sed", "sleep", "tail", "tar", "test", "touch", "true", "uname", "vi", "wc", "which"}
 
-// Spec describes one stand-in: the tag it takes and how its image is
-// configured (the changes an image import applies, in Dockerfile syntax).
+// Spec describes one stand-in: its kind and how its image is configured
+// (the changes an image import applies, in Dockerfile syntax).
 type Spec struct {
-	Ref     string
 	Kind    string
 	Changes []string
 }
@@ -38,7 +37,6 @@ type Spec struct {
 // Alpine is the stand-in for alpine:latest.
 func Alpine() Spec {
 	return Spec{
-		Ref:  "alpine:latest",
 		Kind: "alpine",
 		Changes: []string{
 			"ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -51,7 +49,6 @@ func Alpine() Spec {
 // environment so `go env -w` and `go build` work unchanged.
 func Golang(goVersion string) Spec {
 	return Spec{
-		Ref:  "golang:latest",
 		Kind: "golang",
 		Changes: []string{
 			"ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

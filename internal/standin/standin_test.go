@@ -106,7 +106,7 @@ func TestRootfsIsReproducible(t *testing.T) {
 
 func TestGolangSpecHasTheOfficialEnvironment(t *testing.T) {
 	s := Golang("go1.26.8")
-	assert.Equal(t, "golang:latest", s.Ref)
+	assert.Equal(t, "golang", s.Kind)
 	assert.Contains(t, s.Changes, "ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	assert.Contains(t, s.Changes, "ENV GOPATH=/go")
 	assert.Contains(t, s.Changes, "ENV GOLANG_VERSION=1.26.8")
