@@ -447,3 +447,32 @@ func TestFaults(t *testing.T) {
 	}
 	t.Logf("faults, %s:\n%s", time.Now().UTC().Format("2006-01-02"), table.String())
 }
+
+// TestTTYProgressInATerminal runs a build in a real terminal (tmux) and reads
+// the screen: BuildKit's tty display, as `docker build` shows it.
+func TestTTYProgressInATerminal(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI needs tmux (scripts/install-test-tools.sh)")
+		}
+		t.Skip("no tmux here")
+	}
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	session := "labtty" + randomSuffix(t)
+	done := filepath.Join(t.TempDir(), "exit")
+	script := fmt.Sprintf("cd %q && LAB_BUILDER=buildkit LAB_PROGRESS=auto %q build:v1; echo $? > %q; sleep 60", root, taskBinary(t), done)
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", script).CombinedOutput()
+	require.NoError(t, err, string(out))
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
+	require.Eventually(t, func() bool { _, err := os.Stat(done); return err == nil }, 120*time.Second, 200*time.Millisecond)
+	code, err := os.ReadFile(done)
+	require.NoError(t, err)
+	assert.Equal(t, "0", strings.TrimSpace(string(code)))
+	screen, err := exec.Command("tmux", "capture-pane", "-p", "-t", session).Output()
+	require.NoError(t, err)
+	assert.Regexp(t, `\[\+\] Building [\d.]+s \(\d+/\d+\) FINISHED`, string(screen), "auto picks the tty display on a terminal")
+	assert.Regexp(t, `=> (CACHED )?\[stage-0 5/5\] RUN +go build -o helloworld`, string(screen))
+	assert.NotContains(t, string(screen), "#1 ", "not the plain display")
+}
