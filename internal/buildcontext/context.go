@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,11 +24,15 @@ import (
 
 // Context is a folder to send, with the Dockerfile that builds it.
 type Context struct {
+	// Dir is the folder; empty sends no folder, only Files.
 	Dir        string
 	Dockerfile string
 	// Sources are the COPY and ADD sources of the Dockerfile; a file is sent
 	// only if one of them names it, its folder, or a pattern matching it.
 	Sources []string
+	// Files are entries made in memory (name and content), sent after the
+	// folder's, such as a binary copied out of a container.
+	Files map[string][]byte
 }
 
 // needs reports whether a context path (slash-separated, relative) is read by
@@ -115,8 +121,28 @@ func (c Context) Write(w io.Writer) error {
 	if err := addFile(tw, "Dockerfile", c.Dockerfile, nil); err != nil {
 		return err
 	}
+	if err := c.writeFolder(tw); err != nil {
+		return fmt.Errorf("build context %s: %w", c.Dir, err)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Files)) {
+		data := c.Files[name]
+		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+func (c Context) writeFolder(tw *tar.Writer) error {
+	if c.Dir == "" {
+		return nil
+	}
 	buf := make([]byte, 256<<10)
-	err := c.Walk(func(rel, full string, d fs.DirEntry) error {
+	return c.Walk(func(rel, full string, d fs.DirEntry) error {
 		info, err := d.Info()
 		if err != nil {
 			return err
@@ -133,10 +159,6 @@ func (c Context) Write(w io.Writer) error {
 		}
 		return addFile(tw, rel, full, buf)
 	})
-	if err != nil {
-		return fmt.Errorf("build context %s: %w", c.Dir, err)
-	}
-	return tw.Close()
 }
 
 func addFile(tw *tar.Writer, name, full string, buf []byte) error {

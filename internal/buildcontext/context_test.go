@@ -109,3 +109,22 @@ func BenchmarkWrite(b *testing.B) {
 		require.NoError(b, c.Write(io.Discard))
 	}
 }
+
+func TestFilesMadeInMemory(t *testing.T) {
+	df := filepath.Join(t.TempDir(), "Dockerfile")
+	require.NoError(t, os.WriteFile(df, []byte("FROM alpine\nCOPY helloworld .\n"), 0o644))
+	var buf bytes.Buffer
+	require.NoError(t, Context{Dockerfile: df, Files: map[string][]byte{"helloworld": []byte("binary"), "b": nil}}.Write(&buf))
+	tr := tar.NewReader(&buf)
+	var got []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+		body, _ := io.ReadAll(tr)
+		got = append(got, h.Name+"="+string(body))
+	}
+	assert.Equal(t, []string{"Dockerfile=FROM alpine\nCOPY helloworld .\n", "b=", "helloworld=binary"}, got)
+}

@@ -1,15 +1,12 @@
 package lab
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -239,31 +236,17 @@ func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) 
 }
 
 // writeContext streams the build context: the Dockerfile and what it reads
-// from the app folder (as the seed's working folder holds them), or the
+// from the app folder (as the seed's working folder holds them), or only the
 // spec's own files.
 func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
-	if spec.Files == nil {
-		c, err := l.buildContext(spec.Dockerfile)
-		if err != nil {
-			return err
-		}
-		return c.Write(w)
+	if spec.Files != nil {
+		return buildcontext.Context{Dockerfile: spec.Dockerfile, Files: spec.Files}.Write(w)
 	}
-	tw := tar.NewWriter(w)
-	if err := addFile(tw, "Dockerfile", spec.Dockerfile); err != nil {
+	c, err := l.buildContext(spec.Dockerfile)
+	if err != nil {
 		return err
 	}
-	for _, name := range slices.Sorted(maps.Keys(spec.Files)) {
-		data := spec.Files[name]
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if _, err := tw.Write(data); err != nil {
-			return err
-		}
-	}
-	return tw.Close()
+	return c.Write(w)
 }
 
 // WriteContextTar writes the build context of a lab image to w, as the
@@ -274,22 +257,4 @@ func (l *Lab) WriteContextTar(w io.Writer, im Image) error {
 		return err
 	}
 	return c.Write(w)
-}
-
-func addFile(tw *tar.Writer, name, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("build context: %w", err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: st.Size(), ModTime: st.ModTime().Truncate(time.Second), Format: tar.FormatPAX}
-	if err := tw.WriteHeader(hdr); err != nil {
-		return err
-	}
-	_, err = io.Copy(tw, f)
-	return err
 }

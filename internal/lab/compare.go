@@ -21,7 +21,6 @@ type Approach struct {
 	Size    int64
 	Layers  int
 	Took    time.Duration
-	How     string
 	Output  string
 	ExitErr string
 }
@@ -41,7 +40,7 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 	var out []Approach
 
 	// 1. One stage: the whole golang image plus the binary.
-	single := Approach{Name: "single stage", Tags: []string{"helloworld:v1", "helloworld-build:latest"}, How: "single.Dockerfile: FROM golang, go build"}
+	single := Approach{Name: "single stage", Tags: []string{"helloworld:v1", "helloworld-build:latest"}}
 	id, took, err := l.build(ctx, buildSpec{Tags: single.Tags, Dockerfile: filepath.Join(dockerfiles, "single.Dockerfile"), Display: "single.Dockerfile"})
 	if err != nil {
 		return nil, err
@@ -57,7 +56,7 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 	if err != nil {
 		return nil, err
 	}
-	pattern := Approach{Name: "builder pattern", Tags: []string{"helloworld:v2", "helloworld:latest"}, How: "build image, container copy, builder-pattern.Dockerfile: FROM alpine + the binary"}
+	pattern := Approach{Name: "builder pattern", Tags: []string{"helloworld:v2", "helloworld:latest"}}
 	id, _, err = l.build(ctx, buildSpec{Tags: pattern.Tags, Dockerfile: filepath.Join(dockerfiles, "builder-pattern.Dockerfile"), Display: "builder-pattern.Dockerfile", Files: map[string][]byte{"helloworld": bin}})
 	if err != nil {
 		return nil, err
@@ -74,10 +73,10 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, Approach{Name: "multi-stage", Tags: []string{rt.Tag}, ID: b.ID, Took: b.Duration, How: "v2.Dockerfile --target runtime"})
+	out = append(out, Approach{Name: "multi-stage", Tags: []string{rt.Tag}, ID: b.ID, Took: b.Duration})
 
 	// 4. Further: a static, stripped binary on an empty image.
-	scratch := Approach{Name: "static on scratch", Tags: []string{"helloworld:scratch"}, How: "scratch.Dockerfile: CGO_ENABLED=0, -ldflags=-s -w, FROM scratch"}
+	scratch := Approach{Name: "static on scratch", Tags: []string{"helloworld:scratch"}}
 	id, took, err = l.build(ctx, buildSpec{Tags: scratch.Tags, Dockerfile: filepath.Join(dockerfiles, "scratch.Dockerfile"), Display: "scratch.Dockerfile"})
 	if err != nil {
 		return nil, err

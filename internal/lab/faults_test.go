@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -160,20 +161,11 @@ func takeSnapshot(t *testing.T) snapshot {
 func added(before, after []string) int {
 	n := 0
 	for _, a := range after {
-		if !slicesContains(before, a) {
+		if !slices.Contains(before, a) {
 			n++
 		}
 	}
 	return n
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // leftBehind says what a run added to the engine and the project folder.
@@ -228,16 +220,7 @@ func cuttingProxy(t *testing.T, limit int) string {
 	sock := filepath.Join(t.TempDir(), "cut.sock")
 	ln, err := net.Listen("unix", sock)
 	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go proxyConn(c, target, limit)
-		}
-	}()
+	testkit.Serve(t, ln, func(c net.Conn) { proxyConn(c, target, limit) })
 	return sock
 }
 

@@ -127,25 +127,16 @@ func (e *secondEngine) stop() {
 func forward(t *testing.T, sock string) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("unix", sock)
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				go func() { _, _ = io.Copy(u, c); u.(*net.UnixConn).CloseWrite() }()
-				_, _ = io.Copy(c, u)
-			}()
+	testkit.Serve(t, ln, func(c net.Conn) {
+		defer c.Close()
+		u, err := net.Dial("unix", sock)
+		if err != nil {
+			return
 		}
-	}()
+		defer u.Close()
+		go func() { _, _ = io.Copy(u, c); u.(*net.UnixConn).CloseWrite() }()
+		_, _ = io.Copy(c, u)
+	})
 	return ln.Addr().String()
 }
 

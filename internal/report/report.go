@@ -83,9 +83,6 @@ type Layers struct {
 	Layers []Layer `json:"layers"`
 }
 
-// Formats are the values LAB_REPORT takes.
-var Formats = []string{"json", "junit", "markdown"}
-
 // Extension is the file extension for a format.
 func Extension(format string) string {
 	switch format {

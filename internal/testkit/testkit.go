@@ -13,11 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// SilentListener accepts TCP connections on loopback and never says a word:
-// an engine address that hangs. It returns the address.
-func SilentListener(t testing.TB) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
+// Serve accepts connections on ln until the test ends, handing each to
+// handle in its own goroutine; ln is closed at the end of the test.
+func Serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -25,9 +23,17 @@ func SilentListener(t testing.TB) string {
 			if err != nil {
 				return
 			}
-			t.Cleanup(func() { c.Close() })
+			go handle(c)
 		}
 	}()
+}
+
+// SilentListener accepts TCP connections on loopback and never says a word:
+// an engine address that hangs. It returns the address.
+func SilentListener(t testing.TB) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	Serve(t, ln, func(c net.Conn) { t.Cleanup(func() { c.Close() }) })
 	return ln.Addr().String()
 }
 
