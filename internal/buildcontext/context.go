@@ -27,6 +27,10 @@ type Context struct {
 	// Dir is the folder; empty sends no folder, only Files.
 	Dir        string
 	Dockerfile string
+	// DockerfileData and DockerfileInfo, when set, are the Dockerfile as
+	// the caller already read it; it is sent from them, not read again.
+	DockerfileData []byte
+	DockerfileInfo fs.FileInfo
 	// Sources are the COPY and ADD sources of the Dockerfile; a file is sent
 	// only if one of them names it, its folder, or a pattern matching it.
 	Sources []string
@@ -118,7 +122,7 @@ func (c Context) Walk(fn func(rel, full string, d fs.DirEntry) error) error {
 // files, each copied through a small buffer.
 func (c Context) Write(w io.Writer) error {
 	tw := tar.NewWriter(w)
-	if err := addFile(tw, "Dockerfile", c.Dockerfile, nil); err != nil {
+	if err := c.writeDockerfile(tw); err != nil {
 		return err
 	}
 	if err := c.writeFolder(tw); err != nil {
@@ -135,6 +139,18 @@ func (c Context) Write(w io.Writer) error {
 		}
 	}
 	return tw.Close()
+}
+
+func (c Context) writeDockerfile(tw *tar.Writer) error {
+	if c.DockerfileData == nil || c.DockerfileInfo == nil {
+		return addFile(tw, "Dockerfile", c.Dockerfile, nil)
+	}
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: "Dockerfile", Mode: int64(c.DockerfileInfo.Mode().Perm()), Size: int64(len(c.DockerfileData)), ModTime: c.DockerfileInfo.ModTime().Truncate(time.Second), Format: tar.FormatPAX}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	_, err := tw.Write(c.DockerfileData)
+	return err
 }
 
 func (c Context) writeFolder(tw *tar.Writer) error {

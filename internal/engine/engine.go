@@ -110,14 +110,17 @@ func Connect(ctx context.Context) (*client.Client, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
-	if _, err := c.Ping(pctx); err != nil {
+	ping, err := c.Ping(pctx)
+	if err != nil {
 		_ = c.Close()
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("%w at %s%s: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs", ErrUnreachable, source, cause(err, pctx))
 	}
-	c.NegotiateAPIVersion(ctx)
+	// The ping answered with the engine's API version: negotiate from it
+	// rather than ping again.
+	c.NegotiateAPIVersionPing(ping)
 	return c, nil
 }
 

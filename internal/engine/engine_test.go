@@ -1,8 +1,12 @@
 package engine
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,4 +101,27 @@ func TestSSHHostUsesTheConnectionHelper(t *testing.T) {
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), "DOCKER_HOST=ssh://nobody@127.0.0.1:1")
 	assert.Less(t, time.Since(start), 10*time.Second)
+}
+
+// TestConnectPingsOnce: the ping that proves the engine answers also sets the
+// API version; no second round trip negotiates it.
+func TestConnectPingsOnce(t *testing.T) {
+	var pings atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/_ping" {
+			http.NotFound(w, r)
+			return
+		}
+		pings.Add(1)
+		w.Header().Set("Api-Version", "1.41")
+		_, _ = w.Write([]byte("OK"))
+	}))
+	defer srv.Close()
+	t.Setenv("DOCKER_HOST", "tcp://"+strings.TrimPrefix(srv.URL, "http://"))
+	t.Setenv("DOCKER_API_VERSION", "")
+	c, err := Connect(t.Context())
+	require.NoError(t, err)
+	defer c.Close()
+	assert.Equal(t, "1.41", c.ClientVersion())
+	assert.EqualValues(t, 1, pings.Load())
 }

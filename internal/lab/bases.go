@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"strings"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 
-	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -53,12 +51,7 @@ func (l *Lab) BaseRefs() []string {
 	}
 	l.baseRefs = DefaultBaseRefs
 	im, _ := ImageNamed("v2")
-	f, err := os.Open(l.dockerfilePath(im))
-	if err != nil {
-		return l.baseRefs
-	}
-	defer f.Close()
-	stages, err := dockerfile.Check(im.Dockerfile, f, "")
+	stages, err := l.stages(l.dockerfilePath(im), "")
 	if err != nil || len(stages) < 2 {
 		return l.baseRefs
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -165,14 +164,17 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	if spec.Out != nil && mode != settings.ProgressQuiet {
 		mode = settings.ProgressPlain // a buffer is no terminal
 	}
+	labels, err := l.buildLabels(spec)
+	if err != nil {
+		return "", 0, err
+	}
 	fmt.Fprintf(out, "==> %s -t %s .   (%s, %s builder)\n", cmd, strings.Join(spec.Tags, " -t "), spec.Display, l.Settings.Builder)
 	start := time.Now()
-	var err error
 	opts := build.ImageBuildOptions{
 		Tags:        spec.Tags,
 		Dockerfile:  "Dockerfile",
 		Target:      spec.Target,
-		Labels:      map[string]string{LabelLab: LabValue},
+		Labels:      labels,
 		NoCache:     spec.NoCache,
 		Remove:      true,
 		ForceRemove: true,
@@ -212,6 +214,30 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	return id, took, nil
 }
 
+// buildLabels is the label a build puts on its image: the lab's, so clean
+// can tell the lab's untagged leftovers from anyone else's. One build goes
+// without: the classic builder's --target of a stage that is not the last
+// (multi-state:builder). The classic builder applies a build label as one
+// more LABEL step, a container commit, and on a storage driver that diffs
+// naively (fuse-overlayfs) that commit walks the whole golang tree, about
+// 7 s here, where the seed's same build is a pure cache hit. The image is
+// still the lab's by its multi-state tag; once untagged it is one of the
+// classic builder's cached steps, which clean leaves as docker does.
+func (l *Lab) buildLabels(spec buildSpec) (map[string]string, error) {
+	labels := map[string]string{LabelLab: LabValue}
+	if l.Settings.Builder != settings.Classic || spec.Target == "" {
+		return labels, nil
+	}
+	stages, err := l.stages(spec.Dockerfile, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(stages) > 0 && !strings.EqualFold(spec.Target, stages[len(stages)-1].Label()) {
+		return nil, nil
+	}
+	return labels, nil
+}
+
 // appDir is the folder sent as the build context: LAB_APP, else app/.
 func (l *Lab) appDir() string {
 	if l.Settings.App != "" {
@@ -223,16 +249,15 @@ func (l *Lab) appDir() string {
 // buildContext is the context for a Dockerfile: the app folder, carrying
 // only what the Dockerfile's COPY and ADD read.
 func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) {
-	f, err := os.Open(dockerfilePath)
+	f, err := l.readDockerfile(dockerfilePath)
 	if err != nil {
 		return buildcontext.Context{}, fmt.Errorf("build context: %w", err)
 	}
-	defer f.Close()
-	sources, err := dockerfile.Sources(f)
+	sources, err := dockerfile.Sources(bytes.NewReader(f.data))
 	if err != nil {
 		return buildcontext.Context{}, fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, dockerfilePath, err)
 	}
-	return buildcontext.Context{Dir: l.appDir(), Dockerfile: dockerfilePath, Sources: sources}, nil
+	return buildcontext.Context{Dir: l.appDir(), Dockerfile: dockerfilePath, DockerfileData: f.data, DockerfileInfo: f.info, Sources: sources}, nil
 }
 
 // writeContext streams the build context: the Dockerfile and what it reads

@@ -77,6 +77,9 @@ type Lab struct {
 	baseRefs []string
 	creds    *registryauth.Store
 	session  *session.Session
+
+	dfMu        sync.Mutex
+	dockerfiles map[string]*dockerfileFile
 }
 
 // New makes a lab over an engine client. Settings left empty take their
@@ -204,16 +207,13 @@ func (l *Lab) dockerfilePath(im Image) string {
 func (l *Lab) CheckDockerfiles(images []Image) error {
 	for _, im := range images {
 		path := l.dockerfilePath(im)
-		f, err := os.Open(path)
-		if err != nil {
+		if _, err := l.readDockerfile(path); err != nil {
 			if l.Settings.Dockerfiles != "" {
 				return fmt.Errorf("%w: LAB_DOCKERFILES=%s: %v", dockerfile.ErrInvalid, l.Settings.Dockerfiles, err)
 			}
 			return fmt.Errorf("%w: %v", dockerfile.ErrInvalid, err)
 		}
-		_, err = dockerfile.Check(l.displayPath(path), f, im.Target)
-		f.Close()
-		if err != nil {
+		if _, err := l.stages(path, im.Target); err != nil {
 			return err
 		}
 	}
