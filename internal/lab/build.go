@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/build"
@@ -23,6 +25,8 @@ type Built struct {
 	Image    Image
 	ID       string
 	Duration time.Duration
+	// Finished is when the build's stream ended (it started Duration before).
+	Finished time.Time
 }
 
 // BuildAll builds the four lab images and reports them in the seed's order.
@@ -30,12 +34,11 @@ type Built struct {
 // stage they need is in the cache v1 just made (for the classic builder,
 // which does not dedupe concurrent work, as for BuildKit, which does), so
 // the engine does each step once and the wall time is the slowest build's,
-// not the sum. Their output is shown in order as each finishes.
+// not the sum. With the classic builder, which commits each step as it
+// goes, builder starts as soon as v1 enters its last stage: the stages
+// builder needs are in the cache by then. Output is shown in order, each
+// build's as it finishes.
 func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
-	first, err := l.Build(ctx, Images[0])
-	if err != nil {
-		return nil, err
-	}
 	if err := l.prepareConcurrent(ctx); err != nil {
 		return nil, err
 	}
@@ -45,14 +48,55 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 		err error
 		out bytes.Buffer
 	}
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	results := make([]*result, len(rest))
 	done := make([]chan struct{}, len(rest))
-	for i, im := range rest {
-		results[i], done[i] = &result{}, make(chan struct{})
+	launch := func(i int) {
 		go func() {
 			defer close(done[i])
-			results[i].b, results[i].err = l.buildTo(ctx, im, &results[i].out)
+			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil)
 		}()
+	}
+	// gate opens once: true when v1 has entered its last stage, false if
+	// v1 failed first.
+	gate := make(chan bool, 1)
+	var gateOnce sync.Once
+	open := func(ok bool) { gateOnce.Do(func() { gate <- ok }) }
+	var early []int
+	for i, im := range rest {
+		results[i], done[i] = &result{}, make(chan struct{})
+		if stops, err := l.stopsBeforeLastStage(l.dockerfilePath(im), im.Target); err == nil && stops && l.Settings.Builder == settings.Classic {
+			early = append(early, i)
+		}
+	}
+	if len(early) > 0 {
+		go func() {
+			ok := <-gate
+			for _, i := range early {
+				if ok {
+					launch(i)
+				} else {
+					results[i].err = context.Canceled
+					close(done[i])
+				}
+			}
+		}()
+	}
+	first, err := l.buildTo(ctx, Images[0], nil, func() { open(true) })
+	if err != nil {
+		open(false)
+		cancel()
+		for _, i := range early {
+			<-done[i]
+		}
+		return nil, err
+	}
+	open(true)
+	for i := range rest {
+		if !slices.Contains(early, i) {
+			launch(i)
+		}
 	}
 	out := []Built{first}
 	var firstErr error
@@ -96,10 +140,12 @@ var (
 
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
-	return l.buildTo(ctx, im, nil)
+	return l.buildTo(ctx, im, nil, nil)
 }
 
-func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer) (Built, error) {
+// buildTo builds im, writing its output to out (nil: the lab's), and calls
+// lastStage, if set, when a classic build enters its Dockerfile's last stage.
+func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage func()) (Built, error) {
 	id, took, err := l.build(ctx, buildSpec{
 		Tags:       []string{im.Tag},
 		Dockerfile: l.dockerfilePath(im),
@@ -107,11 +153,12 @@ func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer) (Built, erro
 		Target:     im.Target,
 		NoCache:    l.noCache,
 		Out:        out,
+		LastStage:  lastStage,
 	})
 	if err != nil {
 		return Built{}, err
 	}
-	b := Built{Image: im, ID: id, Duration: took}
+	b := Built{Image: im, ID: id, Duration: took, Finished: time.Now()}
 	l.mu.Lock()
 	l.builds = append(l.builds, b)
 	l.mu.Unlock()
@@ -132,6 +179,9 @@ type buildSpec struct {
 	// Files are extra context entries (name and content); nil means the
 	// program, app/helloworld.go, as helloworld.go.
 	Files map[string][]byte
+	// LastStage, if set, is called once when a classic build enters the
+	// Dockerfile's last stage: every earlier stage is committed by then.
+	LastStage func()
 }
 
 // build sends one build to the engine, shows its progress, and returns the
@@ -205,7 +255,15 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
 	defer resp.Body.Close()
-	id, err := progress.Read(ctx, resp.Body, l.Settings.Builder, mode, out)
+	var body io.Reader = resp.Body
+	if spec.LastStage != nil && l.Settings.Builder == settings.Classic {
+		stages, err := l.stages(spec.Dockerfile, "")
+		if err != nil {
+			return "", 0, err
+		}
+		body = progress.WatchSteps(body, len(stages), spec.LastStage)
+	}
+	id, err := progress.Read(ctx, body, l.Settings.Builder, mode, out)
 	if err != nil {
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
@@ -225,17 +283,30 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 // classic builder's cached steps, which clean leaves as docker does.
 func (l *Lab) buildLabels(spec buildSpec) (map[string]string, error) {
 	labels := map[string]string{LabelLab: LabValue}
-	if l.Settings.Builder != settings.Classic || spec.Target == "" {
+	if l.Settings.Builder != settings.Classic {
 		return labels, nil
 	}
-	stages, err := l.stages(spec.Dockerfile, "")
+	stops, err := l.stopsBeforeLastStage(spec.Dockerfile, spec.Target)
 	if err != nil {
 		return nil, err
 	}
-	if len(stages) > 0 && !strings.EqualFold(spec.Target, stages[len(stages)-1].Label()) {
+	if stops {
 		return nil, nil
 	}
 	return labels, nil
+}
+
+// stopsBeforeLastStage reports whether --target names a stage other than
+// the Dockerfile's last.
+func (l *Lab) stopsBeforeLastStage(dockerfilePath, target string) (bool, error) {
+	if target == "" {
+		return false, nil
+	}
+	stages, err := l.stages(dockerfilePath, "")
+	if err != nil {
+		return false, err
+	}
+	return len(stages) > 0 && !strings.EqualFold(target, stages[len(stages)-1].Label()), nil
 }
 
 // appDir is the folder sent as the build context: LAB_APP, else app/.

@@ -139,6 +139,9 @@ func TestLabEndToEnd(t *testing.T) {
 				byName[x.Image.Name] = x.ID
 			}
 
+			// v2 waits for v1: it needs v1's last stage in the cache.
+			assert.False(t, built[1].Finished.Add(-built[1].Duration).Before(built[0].Finished), "v2 starts after v1 ends")
+
 			// The CLI sees the same four tags with the IDs the builds reported.
 			assert.Equal(t, byName, labIDs(t))
 			assert.Equal(t, byName["v1"], byName["v2"])
@@ -152,6 +155,10 @@ func TestLabEndToEnd(t *testing.T) {
 				// The classic builder's --target builder is the seed's own
 				// cache hit: no LABEL step, so no label (see buildLabels).
 				assert.NotEqual(t, LabValue, labelOf(Repository+":builder"))
+				// builder started while v1 was still building its last stage.
+				v1, builder := built[0], built[2]
+				require.Equal(t, "builder", builder.Image.Name)
+				assert.True(t, builder.Finished.Add(-builder.Duration).Before(v1.Finished), "builder starts before v1 ends: builder started %s, v1 ended %s", builder.Finished.Add(-builder.Duration).Format(time.StampMicro), v1.Finished.Format(time.StampMicro))
 				top := strings.SplitN(docker(t, "history", "--no-trunc", "--format", "{{.CreatedBy}}", Repository+":builder"), "\n", 2)[0]
 				assert.Contains(t, top, "go build -o helloworld", "the builder image ends at the stage's last step")
 			} else {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/docker/docker/api/types/build"
@@ -190,3 +191,48 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 }
 
 func (t *tailBuffer) String() string { return t.buf.String() }
+
+// stepFrom is how the classic builder announces a stage in its stream:
+// "Step 6/10 : FROM alpine", the instruction as the Dockerfile spells it.
+var stepFrom = regexp.MustCompile(`(?i)"stream":"Step \d+/\d+ : FROM\b`)
+
+// WatchSteps passes a classic build's stream through and calls enter once,
+// when the build starts its stages-th stage (its last, for a Dockerfile of
+// that many stages): the classic builder commits each step before the
+// next, so every earlier stage is in the cache by then.
+func WatchSteps(r io.Reader, stages int, enter func()) io.Reader {
+	return &stepWatcher{r: r, want: stages, enter: enter}
+}
+
+type stepWatcher struct {
+	r     io.Reader
+	want  int
+	seen  int
+	line  []byte
+	enter func()
+}
+
+// maxWatched bounds how much of one stream line is kept: a step line is
+// short, and output lines need not be kept whole.
+const maxWatched = 256
+
+func (w *stepWatcher) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	if w.seen < w.want {
+		for _, b := range p[:n] {
+			if b == '\n' {
+				if stepFrom.Match(w.line) {
+					if w.seen++; w.seen == w.want {
+						w.enter()
+					}
+				}
+				w.line = w.line[:0]
+				continue
+			}
+			if len(w.line) < maxWatched {
+				w.line = append(w.line, b)
+			}
+		}
+	}
+	return n, err
+}

@@ -1,9 +1,11 @@
 package progress
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	controlapi "github.com/moby/buildkit/api/services/control"
@@ -125,4 +127,48 @@ func TestTailBufferKeepsTheEnd(t *testing.T) {
 	_, _ = b.Write([]byte("abc"))
 	_, _ = b.Write([]byte("defg"))
 	assert.Equal(t, "cdefg", b.String())
+}
+
+func TestWatchStepsCallsOnceOnTheLastStage(t *testing.T) {
+	stream := strings.Join([]string{
+		`{"stream":"Step 1/10 : FROM    golang"}`,
+		`{"stream":"\n"}`,
+		`{"stream":" ---\u003e 601b3de73ac9\n"}`,
+		`{"stream":"Step 5/10 : RUN     go build -o helloworld"}`,
+		`{"stream":"\n"}`,
+		`{"stream":"FROM inside a step's output is no step\n"}`,
+		`{"stream":"Step 6/10 : from alpine"}`,
+		`{"stream":"\n"}`,
+		`{"stream":"Step 7/10 : WORKDIR /myapp"}`,
+		`{"stream":"Step 8/10 : FROM scratch"}`,
+		`{"aux":{"ID":"sha256:abc"}}`,
+		``,
+	}, "\r\n")
+	for _, stages := range []int{1, 2, 3, 4} {
+		var calls []int
+		var read bytes.Buffer
+		w := WatchSteps(iotest.OneByteReader(strings.NewReader(stream)), stages, func() { calls = append(calls, read.Len()) })
+		buf := make([]byte, 1)
+		for {
+			n, err := w.Read(buf)
+			read.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		assert.Equal(t, stream, read.String(), "the stream passes through unchanged")
+		switch stages {
+		case 1:
+			require.Len(t, calls, 1)
+			assert.True(t, strings.HasSuffix(stream[:calls[0]], "FROM    golang\"}\r"), "called at the end of the first FROM line")
+		case 2:
+			require.Len(t, calls, 1)
+			assert.True(t, strings.HasSuffix(stream[:calls[0]], "from alpine\"}\r"), "called at the second FROM, spelled in lower case")
+		case 3:
+			require.Len(t, calls, 1)
+			assert.True(t, strings.HasSuffix(stream[:calls[0]], "FROM scratch\"}\r"))
+		case 4:
+			assert.Empty(t, calls, "a fourth stage never came")
+		}
+	}
 }
