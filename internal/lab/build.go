@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
 
 	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
@@ -247,6 +248,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 			return "", 0, fmt.Errorf("%w: %v", ErrBadCredentials, err)
 		}
 	}
+	previous := l.unlabelledImage(ctx, spec)
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(l.writeContext(pw, spec)) }()
 	resp, err := l.Client.ImageBuild(ctx, pr, opts)
@@ -269,6 +271,9 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	}
 	took := time.Since(start)
 	fmt.Fprintf(out, "    %s = %s (%.1fs)\n", tag, shortID(id), took.Seconds())
+	if previous != "" && previous != id {
+		l.retire(ctx, previous, tag, out)
+	}
 	return id, took, nil
 }
 
@@ -294,6 +299,37 @@ func (l *Lab) buildLabels(spec buildSpec) (map[string]string, error) {
 		return nil, nil
 	}
 	return labels, nil
+}
+
+// unlabelledImage is the image a build's tag names now, if that tag is one
+// a classic build may have left unlabelled (a --target before the last
+// stage) and the image has no lab label; else "".
+func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
+	if stops, err := l.stopsBeforeLastStage(spec.Dockerfile, spec.Target); err != nil || !stops {
+		return ""
+	}
+	in, err := l.Client.ImageInspect(ctx, spec.Tags[0])
+	if err != nil || in.Config == nil || in.Config.Labels[LabelLab] == LabValue {
+		return ""
+	}
+	return in.ID
+}
+
+// retire removes the unlabelled image a build's tag named before, once the
+// build has moved the tag and nothing else names it. Without a label, clean
+// could not tell it from anyone's dangling image later, so it goes now,
+// with its untagged parents, as clean would remove a labelled one. An image
+// a container still uses, or that has children, stays.
+func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
+	in, err := l.Client.ImageInspect(ctx, id)
+	if err != nil || len(in.RepoTags) > 0 {
+		return
+	}
+	if _, err := l.Client.ImageRemove(ctx, id, image.RemoveOptions{PruneChildren: true}); err != nil {
+		fmt.Fprintf(out, "    kept the previous %s image %s: %v\n", tag, shortID(id), err)
+		return
+	}
+	fmt.Fprintf(out, "    removed the previous %s image %s (unlabelled, untagged by this build)\n", tag, shortID(id))
 }
 
 // stopsBeforeLastStage reports whether --target names a stage other than

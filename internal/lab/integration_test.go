@@ -511,3 +511,37 @@ func TestVerifyRebuildOnEngine(t *testing.T) {
 		})
 	}
 }
+
+// TestSwitchingBuildersLeavesNoUnlabelledBuilder: the classic builder's
+// multi-state:builder has no label; when a later build moves the tag, that
+// build removes it, since clean could not tell it from anyone's later.
+func TestSwitchingBuildersLeavesNoUnlabelledBuilder(t *testing.T) {
+	classic, _ := realLab(t, settings.Settings{Builder: settings.Classic})
+	ctx := t.Context()
+	require.NoError(t, classic.Clean(ctx))
+	builder, ok := ImageNamed("builder")
+	require.True(t, ok)
+	old, err := classic.Build(ctx, builder)
+	require.NoError(t, err)
+	require.NotEqual(t, LabValue, docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelLab+"\"}}", old.ID))
+
+	bk, out := realLab(t, settings.Settings{Builder: settings.BuildKit})
+	now, err := bk.Build(ctx, builder)
+	require.NoError(t, err)
+	require.NotEqual(t, old.ID, now.ID, "BuildKit makes another image")
+	assert.Contains(t, out.String(), "removed the previous multi-state:builder image "+shortID(old.ID))
+	_, err = exec.Command("docker", "image", "inspect", old.ID).Output()
+	assert.Error(t, err, "the unlabelled classic image is gone")
+	assert.Equal(t, now.ID, docker(t, "image", "inspect", "--format", "{{.Id}}", Repository+":builder"))
+
+	// Back to the classic builder: the BuildKit image is labelled, so it is
+	// left for clean, as every labelled image is.
+	again, err := classic.Build(ctx, builder)
+	require.NoError(t, err)
+	assert.Equal(t, LabValue, docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelLab+"\"}}", now.ID))
+	require.NoError(t, classic.Clean(ctx))
+	for _, id := range []string{again.ID, now.ID} {
+		_, err = exec.Command("docker", "image", "inspect", id).Output()
+		assert.Error(t, err, "clean removed %s", shortID(id))
+	}
+}
