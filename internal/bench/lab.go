@@ -6,8 +6,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/errdefs"
 
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/lab"
 )
 
 // Options sets how many alternating runs each case gets.
@@ -26,8 +31,14 @@ func Lab(ctx context.Context, root string, out io.Writer, opt Options) error {
 	if err != nil {
 		return err
 	}
+	defer c.Close()
 	v, err := c.ServerVersion(ctx)
-	c.Close()
+	if err != nil {
+		return err
+	}
+	// What the engine held before the bench: anything untagged that is not
+	// in it later is a cached step of the bench's own builds.
+	before, err := imageIDs(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -52,6 +63,20 @@ func Lab(ctx context.Context, root string, out io.Writer, opt Options) error {
 	seed := Side{Name: "seed-lab.sh (DOCKER_BUILDKIT=0)", Args: []string{"bash", filepath.Join(root, "scripts", "seed-lab.sh")}, Env: []string{"DOCKER_BUILDKIT=0"}}
 	clean := func() error {
 		_, err := r.Time(ctx, Side{Name: "lab clean", Args: []string{bin, "clean"}})
+		return err
+	}
+	// coldClean makes the next build cold: the lab's clean, then the
+	// classic builder's cache, which is untagged images. clean keeps those
+	// that no lab tag leads to (a chain whose tag moved on, or one left by
+	// an interrupted build), and a single one makes a "cold" run warm.
+	coldClean := func() error {
+		if err := clean(); err != nil {
+			return err
+		}
+		n, err := removeUntaggedSince(ctx, c, before, baseIDs(ctx, c, lab.DefaultBaseRefs))
+		if n > 0 {
+			fmt.Fprintf(out, "  (removed %d cached build steps the bench's builds left)\n", n)
+		}
 		return err
 	}
 
@@ -80,7 +105,7 @@ func Lab(ctx context.Context, root string, out io.Writer, opt Options) error {
 	rows = append(rows, row)
 
 	fmt.Fprintln(out, "cold builds (the lab's images removed before every run):")
-	row, err = r.Pair(ctx, "cold, 4 builds", ours, seed, opt.ColdRuns, clean, 1.0)
+	row, err = r.Pair(ctx, "cold, 4 builds", ours, seed, opt.ColdRuns, coldClean, 1.0)
 	if err != nil {
 		return err
 	}
@@ -101,4 +126,72 @@ func Lab(ctx context.Context, root string, out io.Writer, opt Options) error {
 		}
 	}
 	return nil
+}
+
+// imageIDs is every image on the engine, intermediate ones included.
+func imageIDs(ctx context.Context, c engine.Client) (map[string]bool, error) {
+	list, err := c.ImageList(ctx, image.ListOptions{All: true})
+	if err != nil {
+		return nil, fmt.Errorf("list images: %w", err)
+	}
+	ids := map[string]bool{}
+	for _, s := range list {
+		ids[s.ID] = true
+	}
+	return ids, nil
+}
+
+// removeUntaggedSince removes the untagged images that are not in before
+// and that descend from one of the bases (image IDs), with their untagged
+// parents, and says how many images went.
+func removeUntaggedSince(ctx context.Context, c engine.Client, before map[string]bool, bases []string) (int, error) {
+	list, err := c.ImageList(ctx, image.ListOptions{All: true})
+	if err != nil {
+		return 0, fmt.Errorf("list images: %w", err)
+	}
+	parent := map[string]string{}
+	for _, s := range list {
+		parent[s.ID] = s.ParentID
+	}
+	descends := func(id string) bool {
+		for seen := 0; id != "" && seen < len(list); seen++ {
+			if slices.Contains(bases, id) {
+				return true
+			}
+			id = parent[id]
+		}
+		return false
+	}
+	removed := 0
+	for _, s := range list {
+		if before[s.ID] || (len(s.RepoTags) > 0 && s.RepoTags[0] != "<none>:<none>") || !descends(s.ID) {
+			continue
+		}
+		resp, err := c.ImageRemove(ctx, s.ID, image.RemoveOptions{PruneChildren: true})
+		if err != nil {
+			// Gone with a child removed before it, or a parent whose
+			// child goes later: either way not this call's to remove.
+			if errdefs.IsNotFound(err) || errdefs.IsConflict(err) {
+				continue
+			}
+			return removed, fmt.Errorf("remove %s: %w", s.ID, err)
+		}
+		for _, d := range resp {
+			if d.Deleted != "" {
+				removed++
+			}
+		}
+	}
+	return removed, nil
+}
+
+// baseIDs are the image IDs of the lab's base images that are present.
+func baseIDs(ctx context.Context, c engine.Client, refs []string) []string {
+	var ids []string
+	for _, ref := range refs {
+		if in, err := c.ImageInspect(ctx, ref); err == nil {
+			ids = append(ids, in.ID)
+		}
+	}
+	return ids
 }
