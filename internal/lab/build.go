@@ -215,10 +215,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	if spec.Out != nil && mode != settings.ProgressQuiet {
 		mode = settings.ProgressPlain // a buffer is no terminal
 	}
-	labels, err := l.buildLabels(spec)
-	if err != nil {
-		return "", 0, err
-	}
+	labels := l.buildLabels(spec)
 	fmt.Fprintf(out, "==> %s -t %s .   (%s, %s builder)\n", cmd, strings.Join(spec.Tags, " -t "), spec.Display, l.Settings.Builder)
 	start := time.Now()
 	opts := build.ImageBuildOptions{
@@ -236,6 +233,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	}
 	if l.Settings.Builder == settings.BuildKit {
 		opts.Version = build.BuilderBuildKit
+		var err error
 		if opts.SessionID, err = l.buildSession(ctx); err != nil {
 			return "", 0, err
 		}
@@ -278,38 +276,30 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 }
 
 // buildLabels is the label a build puts on its image: the lab's, so clean
-// can tell the lab's untagged leftovers from anyone else's. One build goes
-// without: the classic builder's --target of a stage that is not the last
-// (multi-state:builder). The classic builder applies a build label as one
-// more LABEL step, a container commit, and on a storage driver that diffs
-// naively (fuse-overlayfs) that commit walks the whole golang tree, about
-// 7 s here, where the seed's same build is a pure cache hit. The image is
-// still the lab's by its multi-state tag; once untagged it is one of the
-// classic builder's cached steps, which clean leaves as docker does.
-func (l *Lab) buildLabels(spec buildSpec) (map[string]string, error) {
-	labels := map[string]string{LabelLab: LabValue}
-	if l.Settings.Builder != settings.Classic {
-		return labels, nil
+// can tell the lab's untagged leftovers from anyone else's. The classic
+// builder's builds of the lab's own tags go without. The classic builder
+// applies a build label as one more LABEL step, a container commit that
+// the seed's builds do not make: about 1 s on the alpine stage cold, and on
+// --target builder, where the seed's build is a pure cache hit, a commit of
+// the whole golang tree (about 7 s on fuse-overlayfs, which diffs
+// naively). Those images are the lab's by their multi-state tag, and a
+// build that moves the tag off one removes it (retire), so none is left
+// behind unlabelled.
+func (l *Lab) buildLabels(spec buildSpec) map[string]string {
+	if l.Settings.Builder == settings.Classic && isLabTag(spec.Tags[0]) {
+		return nil
 	}
-	stops, err := l.stopsBeforeLastStage(spec.Dockerfile, spec.Target)
-	if err != nil {
-		return nil, err
-	}
-	if stops {
-		return nil, nil
-	}
-	return labels, nil
+	return map[string]string{LabelLab: LabValue}
 }
 
-// unlabelledImage is the image a build's tag names now, if that tag is one
-// a classic build may have left unlabelled (a --target before the last
-// stage) and the image has no lab label; else "".
+// unlabelledImage is the image a build's lab tag names now, if it has no
+// lab label (a classic build made it); else "".
 func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
-	if stops, err := l.stopsBeforeLastStage(spec.Dockerfile, spec.Target); err != nil || !stops {
+	if !isLabTag(spec.Tags[0]) {
 		return ""
 	}
 	in, err := l.Client.ImageInspect(ctx, spec.Tags[0])
-	if err != nil || in.Config == nil || in.Config.Labels[LabelLab] == LabValue {
+	if err != nil || (in.Config != nil && in.Config.Labels[LabelLab] == LabValue) {
 		return ""
 	}
 	return in.ID

@@ -150,11 +150,13 @@ func TestLabEndToEnd(t *testing.T) {
 			labelOf := func(ref string) string {
 				return docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelLab+"\"}}", ref)
 			}
-			assert.Equal(t, LabValue, labelOf(Repository+":v1"))
 			if b == settings.Classic {
-				// The classic builder's --target builder is the seed's own
-				// cache hit: no LABEL step, so no label (see buildLabels).
-				assert.NotEqual(t, LabValue, labelOf(Repository+":builder"))
+				// The classic builder's builds make no LABEL step, so no
+				// label (see buildLabels): --target builder is the seed's
+				// own cache hit.
+				for _, name := range []string{"v1", "builder"} {
+					assert.NotEqual(t, LabValue, labelOf(Repository+":"+name), name)
+				}
 				// builder started while v1 was still building its last stage.
 				v1, builder := built[0], built[2]
 				require.Equal(t, "builder", builder.Image.Name)
@@ -162,7 +164,9 @@ func TestLabEndToEnd(t *testing.T) {
 				top := strings.SplitN(docker(t, "history", "--no-trunc", "--format", "{{.CreatedBy}}", Repository+":builder"), "\n", 2)[0]
 				assert.Contains(t, top, "go build -o helloworld", "the builder image ends at the stage's last step")
 			} else {
-				assert.Equal(t, LabValue, labelOf(Repository+":builder"))
+				for _, name := range []string{"v1", "builder"} {
+					assert.Equal(t, LabValue, labelOf(Repository+":"+name), name)
+				}
 			}
 
 			checks, err := l.Verify(ctx)
@@ -512,36 +516,40 @@ func TestVerifyRebuildOnEngine(t *testing.T) {
 	}
 }
 
-// TestSwitchingBuildersLeavesNoUnlabelledBuilder: the classic builder's
-// multi-state:builder has no label; when a later build moves the tag, that
-// build removes it, since clean could not tell it from anyone's later.
-func TestSwitchingBuildersLeavesNoUnlabelledBuilder(t *testing.T) {
+// TestSwitchingBuildersLeavesNoUnlabelledImage: the classic builder's lab
+// images have no label; when a later build moves the tag, that build
+// removes the old image, since clean could not tell it from anyone's later.
+func TestSwitchingBuildersLeavesNoUnlabelledImage(t *testing.T) {
 	classic, _ := realLab(t, settings.Settings{Builder: settings.Classic})
+	bk, out := realLab(t, settings.Settings{Builder: settings.BuildKit})
 	ctx := t.Context()
 	require.NoError(t, classic.Clean(ctx))
-	builder, ok := ImageNamed("builder")
-	require.True(t, ok)
-	old, err := classic.Build(ctx, builder)
-	require.NoError(t, err)
-	require.NotEqual(t, LabValue, docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelLab+"\"}}", old.ID))
+	labelOf := func(id string) string {
+		return docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelLab+"\"}}", id)
+	}
+	exists := func(id string) bool { return exec.Command("docker", "image", "inspect", id).Run() == nil }
+	for _, name := range []string{"v1", "builder"} {
+		im, ok := ImageNamed(name)
+		require.True(t, ok)
+		old, err := classic.Build(ctx, im)
+		require.NoError(t, err)
+		require.NotEqual(t, LabValue, labelOf(old.ID), name)
 
-	bk, out := realLab(t, settings.Settings{Builder: settings.BuildKit})
-	now, err := bk.Build(ctx, builder)
-	require.NoError(t, err)
-	require.NotEqual(t, old.ID, now.ID, "BuildKit makes another image")
-	assert.Contains(t, out.String(), "removed the previous multi-state:builder image "+shortID(old.ID))
-	_, err = exec.Command("docker", "image", "inspect", old.ID).Output()
-	assert.Error(t, err, "the unlabelled classic image is gone")
-	assert.Equal(t, now.ID, docker(t, "image", "inspect", "--format", "{{.Id}}", Repository+":builder"))
+		now, err := bk.Build(ctx, im)
+		require.NoError(t, err)
+		require.NotEqual(t, old.ID, now.ID, "BuildKit makes another image")
+		assert.Contains(t, out.String(), "removed the previous "+im.Tag+" image "+shortID(old.ID))
+		assert.False(t, exists(old.ID), "the unlabelled classic %s is gone", name)
+		assert.Equal(t, now.ID, docker(t, "image", "inspect", "--format", "{{.Id}}", im.Tag))
 
-	// Back to the classic builder: the BuildKit image is labelled, so it is
-	// left for clean, as every labelled image is.
-	again, err := classic.Build(ctx, builder)
-	require.NoError(t, err)
-	assert.Equal(t, LabValue, docker(t, "image", "inspect", "--format", "{{index .Config.Labels \""+LabelLab+"\"}}", now.ID))
-	require.NoError(t, classic.Clean(ctx))
-	for _, id := range []string{again.ID, now.ID} {
-		_, err = exec.Command("docker", "image", "inspect", id).Output()
-		assert.Error(t, err, "clean removed %s", shortID(id))
+		// Back to the classic builder: the BuildKit image is labelled, so
+		// it is left for clean, as every labelled image is.
+		again, err := classic.Build(ctx, im)
+		require.NoError(t, err)
+		assert.True(t, exists(now.ID), "the labelled BuildKit %s waits for clean", name)
+		require.NoError(t, classic.Clean(ctx))
+		for _, id := range []string{again.ID, now.ID} {
+			assert.False(t, exists(id), "clean removed %s", shortID(id))
+		}
 	}
 }
