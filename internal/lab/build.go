@@ -15,7 +15,6 @@ import (
 	"github.com/docker/docker/api/types/image"
 
 	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
-	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -67,7 +66,10 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	var early []int
 	for i, im := range rest {
 		results[i], done[i] = &result{}, make(chan struct{})
-		if stops, err := l.stopsBeforeLastStage(l.dockerfilePath(im), im.Target); err == nil && stops && l.Settings.Builder == settings.Classic {
+		if l.Settings.Builder != settings.Classic {
+			continue
+		}
+		if stops, err := l.stopsBeforeLastStage(l.dockerfilePath(im), im.Target); err == nil && stops {
 			early = append(early, i)
 		}
 	}
@@ -346,13 +348,13 @@ func (l *Lab) appDir() string {
 // buildContext is the context for a Dockerfile: the app folder, carrying
 // only what the Dockerfile's COPY and ADD read.
 func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) {
+	sources, err := l.sources(dockerfilePath)
+	if err != nil {
+		return buildcontext.Context{}, err
+	}
 	f, err := l.readDockerfile(dockerfilePath)
 	if err != nil {
 		return buildcontext.Context{}, fmt.Errorf("build context: %w", err)
-	}
-	sources, err := dockerfile.Sources(bytes.NewReader(f.data))
-	if err != nil {
-		return buildcontext.Context{}, fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, dockerfilePath, err)
 	}
 	return buildcontext.Context{Dir: l.appDir(), Dockerfile: dockerfilePath, DockerfileData: f.data, DockerfileInfo: f.info, Sources: sources}, nil
 }

@@ -11,10 +11,21 @@ import (
 
 // dockerfileFile is a Dockerfile as the lab read it, once per run: the
 // checks, the base images, the context's sources and the context itself all
-// use these bytes, so a build never reads the same file twice.
+// use these bytes, so a build never reads the same file twice, and each
+// parse of them is kept for the next build that asks.
 type dockerfileFile struct {
 	data []byte
 	info fs.FileInfo
+
+	checked map[string]checkResult // by --target ("" for none)
+	sources *checkResult
+}
+
+// checkResult is one parse of a Dockerfile: its stages or its sources.
+type checkResult struct {
+	stages  []dockerfile.Stage
+	sources []string
+	err     error
 }
 
 // readDockerfile returns the Dockerfile at path, read on first use.
@@ -51,5 +62,34 @@ func (l *Lab) stages(path, target string) ([]dockerfile.Stage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", dockerfile.ErrInvalid, err)
 	}
-	return dockerfile.Check(l.displayPath(path), bytes.NewReader(f.data), target)
+	l.dfMu.Lock()
+	defer l.dfMu.Unlock()
+	r, ok := f.checked[target]
+	if !ok {
+		r.stages, r.err = dockerfile.Check(l.displayPath(path), bytes.NewReader(f.data), target)
+		if f.checked == nil {
+			f.checked = map[string]checkResult{}
+		}
+		f.checked[target] = r
+	}
+	return r.stages, r.err
+}
+
+// sources are the context paths a Dockerfile the lab has read copies from.
+func (l *Lab) sources(path string) ([]string, error) {
+	f, err := l.readDockerfile(path)
+	if err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	}
+	l.dfMu.Lock()
+	defer l.dfMu.Unlock()
+	if f.sources == nil {
+		r := checkResult{}
+		r.sources, r.err = dockerfile.Sources(bytes.NewReader(f.data))
+		if r.err != nil {
+			r.err = fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, path, r.err)
+		}
+		f.sources = &r
+	}
+	return f.sources.sources, f.sources.err
 }
