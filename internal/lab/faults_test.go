@@ -48,11 +48,7 @@ func taskBinary(t *testing.T) string {
 			return
 		}
 		taskBin = filepath.Join(dir, "lab")
-		cmd := exec.Command("go", "tool", "mage", "-compile", taskBin)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			taskErr = fmt.Errorf("go tool mage -compile: %v: %s", err, out)
-		}
+		taskErr = testkit.MageCompile(root, taskBin)
 	})
 	require.NoError(t, taskErr)
 	return taskBin

@@ -48,10 +48,8 @@ func setup(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	labBin = filepath.Join(dir, "lab")
-	cmd := exec.Command("go", "tool", "mage", "-compile", labBin)
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("go tool mage -compile: %v\n%s", err, out)
+	if err := testkit.MageCompile(root, labBin); err != nil {
+		return 0, err
 	}
 	return m.Run(), nil
 }
