@@ -17,6 +17,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/multistage-lab/multistage-lab/internal/magecompile"
 )
 
 // Side is one command under test.
@@ -192,12 +194,9 @@ func CompileTaskBinary(ctx context.Context, root, dir string, emptyCache bool) (
 	if runtime.GOOS == "windows" {
 		bin += ".exe"
 	}
-	cmd := exec.CommandContext(ctx, "go", "tool", "mage", "-compile", bin)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), env...)
 	start := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", 0, fmt.Errorf("go tool mage -compile: %w\n%s", err, out)
+	if err := magecompile.Compile(ctx, root, bin, env); err != nil {
+		return "", 0, err
 	}
 	return bin, time.Since(start), nil
 }

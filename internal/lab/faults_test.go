@@ -2,6 +2,7 @@ package lab
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/magecompile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
@@ -48,7 +50,7 @@ func taskBinary(t *testing.T) string {
 			return
 		}
 		taskBin = filepath.Join(dir, "lab")
-		taskErr = testkit.MageCompile(root, taskBin)
+		taskErr = magecompile.Compile(context.Background(), root, taskBin, nil)
 	})
 	require.NoError(t, taskErr)
 	return taskBin

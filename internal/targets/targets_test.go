@@ -2,6 +2,7 @@ package targets
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/magecompile"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
@@ -48,7 +50,7 @@ func setup(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	labBin = filepath.Join(dir, "lab")
-	if err := testkit.MageCompile(root, labBin); err != nil {
+	if err := magecompile.Compile(context.Background(), root, labBin, nil); err != nil {
 		return 0, err
 	}
 	return m.Run(), nil
