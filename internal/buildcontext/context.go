@@ -129,12 +129,7 @@ func (c Context) Write(w io.Writer) error {
 		return fmt.Errorf("build context %s: %w", c.Dir, err)
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Files)) {
-		data := c.Files[name]
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o755, Size: int64(len(data)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if _, err := tw.Write(data); err != nil {
+		if err := writeEntry(tw, name, 0o755, time.Unix(0, 0), c.Files[name]); err != nil {
 			return err
 		}
 	}
@@ -145,11 +140,16 @@ func (c Context) writeDockerfile(tw *tar.Writer) error {
 	if c.DockerfileData == nil || c.DockerfileInfo == nil {
 		return addFile(tw, "Dockerfile", c.Dockerfile, nil)
 	}
-	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: "Dockerfile", Mode: int64(c.DockerfileInfo.Mode().Perm()), Size: int64(len(c.DockerfileData)), ModTime: c.DockerfileInfo.ModTime().Truncate(time.Second), Format: tar.FormatPAX}
+	return writeEntry(tw, "Dockerfile", c.DockerfileInfo.Mode().Perm(), c.DockerfileInfo.ModTime(), c.DockerfileData)
+}
+
+// writeEntry writes a file held in memory.
+func writeEntry(tw *tar.Writer, name string, mode fs.FileMode, modTime time.Time, data []byte) error {
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: int64(mode), Size: int64(len(data)), ModTime: modTime.Truncate(time.Second), Format: tar.FormatPAX}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	_, err := tw.Write(c.DockerfileData)
+	_, err := tw.Write(data)
 	return err
 }
 

@@ -364,7 +364,11 @@ func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) 
 // spec's own files.
 func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
 	if spec.Files != nil {
-		return buildcontext.Context{Dockerfile: spec.Dockerfile, Files: spec.Files}.Write(w)
+		f, err := l.readDockerfile(spec.Dockerfile)
+		if err != nil {
+			return fmt.Errorf("build context: %w", err)
+		}
+		return buildcontext.Context{Dockerfile: spec.Dockerfile, DockerfileData: f.data, DockerfileInfo: f.info, Files: spec.Files}.Write(w)
 	}
 	c, err := l.buildContext(spec.Dockerfile)
 	if err != nil {

@@ -18,14 +18,16 @@ type dockerfileFile struct {
 	info fs.FileInfo
 
 	checked map[string]checkResult // by --target ("" for none)
-	sources *checkResult
+
+	sourcesParsed bool
+	sources       []string
+	sourcesErr    error
 }
 
-// checkResult is one parse of a Dockerfile: its stages or its sources.
+// checkResult is one check of a Dockerfile for a --target.
 type checkResult struct {
-	stages  []dockerfile.Stage
-	sources []string
-	err     error
+	stages []dockerfile.Stage
+	err    error
 }
 
 // readDockerfile returns the Dockerfile at path, read on first use.
@@ -83,13 +85,12 @@ func (l *Lab) sources(path string) ([]string, error) {
 	}
 	l.dfMu.Lock()
 	defer l.dfMu.Unlock()
-	if f.sources == nil {
-		r := checkResult{}
-		r.sources, r.err = dockerfile.Sources(bytes.NewReader(f.data))
-		if r.err != nil {
-			r.err = fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, path, r.err)
+	if !f.sourcesParsed {
+		f.sourcesParsed = true
+		f.sources, f.sourcesErr = dockerfile.Sources(bytes.NewReader(f.data))
+		if f.sourcesErr != nil {
+			f.sourcesErr = fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, path, f.sourcesErr)
 		}
-		f.sources = &r
 	}
-	return f.sources.sources, f.sources.err
+	return f.sources, f.sourcesErr
 }
