@@ -3,10 +3,10 @@ package lab
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +27,9 @@ type Built struct {
 	Duration time.Duration
 	// Finished is when the build's stream ended (it started Duration before).
 	Finished time.Time
+	// Requested is when the build request went to the engine: before its
+	// start for a build whose context was held back (buildSpec.Hold).
+	Requested time.Time
 }
 
 // BuildAll builds the four lab images and reports them in the seed's order.
@@ -36,8 +39,15 @@ type Built struct {
 // the engine does each step once and the wall time is the slowest build's,
 // not the sum. With the classic builder, which commits each step as it
 // goes, builder starts as soon as v1 enters its last stage: the stages
-// builder needs are in the cache by then. Output is shown in order, each
-// build's as it finishes.
+// builder needs are in the cache by then.
+//
+// The classic builder's three later builds are sent with v1, each holding
+// back all of its context but the first block until it may start (see
+// buildSpec.Hold): the engine unpacks a context in a helper process it
+// starts on the first bytes, and that start-up, most of what a cached build
+// costs the engine, then runs beside v1 instead of after it. No step of a
+// held build can run before its context is whole. Output is shown in
+// order, each build's as it finishes.
 func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	if err := l.prepareConcurrent(ctx); err != nil {
 		return nil, err
@@ -52,53 +62,45 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	defer cancel()
 	results := make([]*result, len(rest))
 	done := make([]chan struct{}, len(rest))
-	launch := func(i int) {
+	launch := func(i int, hold func() error) {
 		go func() {
 			defer close(done[i])
-			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil)
+			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold)
 		}()
 	}
-	// gate opens once: true when v1 has entered its last stage, false if
-	// v1 failed first.
-	gate := make(chan bool, 1)
-	var gateOnce sync.Once
-	open := func(ok bool) { gateOnce.Do(func() { gate <- ok }) }
-	var early []int
-	for i, im := range rest {
+	for i := range rest {
 		results[i], done[i] = &result{}, make(chan struct{})
-		if l.Settings.Builder != settings.Classic {
-			continue
-		}
-		if stops, err := l.stopsBeforeLastStage(l.dockerfilePath(im), im.Target); err == nil && stops {
-			early = append(early, i)
-		}
 	}
-	if len(early) > 0 {
-		go func() {
-			ok := <-gate
-			for _, i := range early {
-				if ok {
-					launch(i)
-				} else {
-					results[i].err = context.Canceled
-					close(done[i])
-				}
+	// v1Staged opens when v1 has entered its last stage, v1Done when v1
+	// is built; both open failed if v1 fails.
+	v1Staged, v1Done := newLatch(), newLatch()
+	classic := l.Settings.Builder == settings.Classic
+	if classic {
+		for i, im := range rest {
+			gate := v1Done
+			if stops, err := l.stopsBeforeLastStage(l.dockerfilePath(im), im.Target); err == nil && stops {
+				gate = v1Staged
 			}
-		}()
+			launch(i, func() error { return gate.wait(bctx) })
+		}
 	}
-	first, err := l.buildTo(ctx, Images[0], nil, func() { open(true) })
+	first, err := l.buildTo(ctx, Images[0], nil, func() { v1Staged.open(true) }, nil)
 	if err != nil {
-		open(false)
+		v1Staged.open(false)
+		v1Done.open(false)
 		cancel()
-		for _, i := range early {
-			<-done[i]
+		if classic {
+			for i := range rest {
+				<-done[i]
+			}
 		}
 		return nil, err
 	}
-	open(true)
-	for i := range rest {
-		if !slices.Contains(early, i) {
-			launch(i)
+	v1Staged.open(true)
+	v1Done.open(true)
+	if !classic {
+		for i := range rest {
+			launch(i, nil)
 		}
 	}
 	out := []Built{first}
@@ -115,6 +117,38 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 		return nil, firstErr
 	}
 	return out, nil
+}
+
+// latch opens once, for every waiter, as passed or failed.
+type latch struct {
+	once sync.Once
+	ch   chan struct{}
+	ok   bool
+}
+
+func newLatch() *latch { return &latch{ch: make(chan struct{})} }
+
+func (g *latch) open(ok bool) {
+	g.once.Do(func() {
+		g.ok = ok
+		close(g.ch)
+	})
+}
+
+// errNotReleased ends a held build whose wait failed: the build it waited
+// for did not succeed.
+var errNotReleased = errors.New("not started: the build it waits for failed")
+
+func (g *latch) wait(ctx context.Context) error {
+	select {
+	case <-g.ch:
+		if !g.ok {
+			return errNotReleased
+		}
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // prepareConcurrent does once what every build would otherwise race to do:
@@ -143,12 +177,14 @@ var (
 
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
-	return l.buildTo(ctx, im, nil, nil)
+	return l.buildTo(ctx, im, nil, nil, nil)
 }
 
-// buildTo builds im, writing its output to out (nil: the lab's), and calls
-// lastStage, if set, when a classic build enters its Dockerfile's last stage.
-func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage func()) (Built, error) {
+// buildTo builds im, writing its output to out (nil: the lab's), calls
+// lastStage, if set, when a classic build enters its Dockerfile's last
+// stage, and holds back the context until hold returns (see buildSpec.Hold).
+func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage func(), hold func() error) (Built, error) {
+	requested := time.Now()
 	id, took, err := l.build(ctx, buildSpec{
 		Tags:       []string{im.Tag},
 		Dockerfile: l.dockerfilePath(im),
@@ -157,11 +193,12 @@ func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage fu
 		NoCache:    l.noCache,
 		Out:        out,
 		LastStage:  lastStage,
+		Hold:       hold,
 	})
 	if err != nil {
 		return Built{}, err
 	}
-	b := Built{Image: im, ID: id, Duration: took, Finished: time.Now()}
+	b := Built{Image: im, ID: id, Duration: took, Finished: time.Now(), Requested: requested}
 	l.mu.Lock()
 	l.builds = append(l.builds, b)
 	l.mu.Unlock()
@@ -185,6 +222,12 @@ type buildSpec struct {
 	// LastStage, if set, is called once when a classic build enters the
 	// Dockerfile's last stage: every earlier stage is committed by then.
 	LastStage func()
+	// Hold, if set, is called once the context's first block is on its
+	// way, and the rest is sent when it returns nil (an error ends the
+	// build unsent). The engine starts unpacking on the first bytes, and
+	// no step runs before the context is whole. The build's time counts
+	// from Hold's return.
+	Hold func() error
 }
 
 // build sends one build to the engine, shows its progress, and returns the
@@ -250,7 +293,12 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	}
 	previous := l.unlabelledImage(ctx, spec)
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(l.writeContext(pw, spec)) }()
+	released := make(chan time.Time, 1)
+	var w io.Writer = pw
+	if spec.Hold != nil {
+		w = &heldWriter{w: pw, first: contextFirstBlock, hold: spec.Hold, released: released}
+	}
+	go func() { pw.CloseWithError(l.writeContext(w, spec)) }()
 	resp, err := l.Client.ImageBuild(ctx, pr, opts)
 	if err != nil {
 		pr.CloseWithError(err)
@@ -269,12 +317,51 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	if err != nil {
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
+	select {
+	case start = <-released:
+	default:
+	}
 	took := time.Since(start)
 	fmt.Fprintf(out, "    %s = %s (%.1fs)\n", tag, shortID(id), took.Seconds())
 	if previous != "" && previous != id {
 		l.retire(ctx, previous, tag, out)
 	}
 	return id, took, nil
+}
+
+// contextFirstBlock is what a held build sends at once: one tar block, the
+// header of the context's first entry.
+const contextFirstBlock = 512
+
+// heldWriter passes the first bytes through, then waits for hold before
+// the rest, and tells released when it let them go.
+type heldWriter struct {
+	w        io.Writer
+	first    int
+	hold     func() error
+	released chan<- time.Time
+}
+
+func (h *heldWriter) Write(p []byte) (int, error) {
+	written := 0
+	if h.first > 0 {
+		n, err := h.w.Write(p[:min(h.first, len(p))])
+		written += n
+		h.first -= n
+		if err != nil || written == len(p) {
+			return written, err
+		}
+		p = p[n:]
+	}
+	if h.hold != nil {
+		if err := h.hold(); err != nil {
+			return written, err
+		}
+		h.hold = nil
+		h.released <- time.Now()
+	}
+	n, err := h.w.Write(p)
+	return written + n, err
 }
 
 // buildLabels is the label a build puts on its image: the lab's, so clean

@@ -270,6 +270,15 @@ func proxyConn(c net.Conn, target string, limit int) {
 	}
 }
 
+// builderTempDirs counts the classic builder's unpacked contexts in the
+// engine's data root (docker-builder* in its tmp folder).
+func builderTempDirs(t *testing.T) int {
+	root := docker(t, "info", "--format", "{{.DockerRootDir}}")
+	m, err := filepath.Glob(filepath.Join(root, "tmp", "docker-builder*"))
+	require.NoError(t, err)
+	return len(m)
+}
+
 type faultRow struct {
 	fault, saw string
 	code       int
@@ -355,6 +364,21 @@ func TestFaults(t *testing.T) {
 			assert.Equal(t, v1, labIDs(t)["v1"], "%s: no tag moved to a broken image", b)
 			record("the app does not compile ("+b+")", o, before)
 		}
+
+		// All four, classic: v2, builder and runtime were sent with v1,
+		// their contexts held back; v1's failure ends them unbuilt.
+		ids := labIDs(t)
+		before := takeSnapshot(t)
+		unpacked := builderTempDirs(t)
+		o := task(t, []string{"LAB_DOCKERFILES=" + broken, "LAB_BUILDER=classic"}, nil, "build")
+		assert.Equal(t, 1, o.code, o.stderr)
+		assert.Contains(t, o.stderr, "build multi-state:v1", "v1's failure is the one reported")
+		assert.NotContains(t, o.stdout+o.stderr, errNotReleased.Error(), "the held builds' end is not reported as a failure of theirs")
+		assert.Equal(t, before.containers, takeSnapshot(t).containers, "no intermediate container left")
+		assert.Equal(t, ids, labIDs(t), "no tag moved")
+		assert.Eventually(t, func() bool { return builderTempDirs(t) <= unpacked }, 10*time.Second, 200*time.Millisecond,
+			"the engine removed the held builds' unpacked contexts")
+		record("the app does not compile, `build` of all four (classic)", o, before)
 	})
 
 	t.Run("interrupted", func(t *testing.T) {
@@ -362,14 +386,17 @@ func TestFaults(t *testing.T) {
 			name    string
 			builder string
 			sig     os.Signal
+			target  string
 		}{
-			{"Ctrl-C during a build (buildkit)", "buildkit", os.Interrupt},
-			{"SIGTERM during a build (classic)", "classic", syscall.SIGTERM},
+			{"Ctrl-C during a build (buildkit)", "buildkit", os.Interrupt, "build:v1"},
+			{"SIGTERM during a build (classic)", "classic", syscall.SIGTERM, "build:v1"},
+			{"Ctrl-C during `build` of all four (classic)", "classic", os.Interrupt, "build"},
 		} {
 			slow := labDockerfiles(t, beforeBuild("RUN     sleep 60 && echo "+randomSuffix(t)))
 			v1 := labIDs(t)["v1"]
 			before := takeSnapshot(t)
-			o := task(t, []string{"LAB_DOCKERFILES=" + slow, "LAB_BUILDER=" + c.builder}, c.sig, "build:v1")
+			ids := labIDs(t)
+			o := task(t, []string{"LAB_DOCKERFILES=" + slow, "LAB_BUILDER=" + c.builder}, c.sig, c.target)
 			assert.Equal(t, 130, o.code, c.name+": "+o.stderr)
 			assert.Less(t, o.took, 30*time.Second, c.name)
 			// The engine removes a cancelled build's container a moment later.
@@ -377,6 +404,7 @@ func TestFaults(t *testing.T) {
 				return added(before.containers, takeSnapshot(t).containers) == 0
 			}, 20*time.Second, 500*time.Millisecond, "%s: no container left", c.name)
 			assert.Equal(t, v1, labIDs(t)["v1"], c.name)
+			assert.Equal(t, ids, labIDs(t), "%s: no tag moved", c.name)
 			record(c.name, o, before)
 			rerun := task(t, []string{"LAB_BUILDER=" + c.builder}, nil, "build:v1")
 			assert.Equal(t, 0, rerun.code, "%s: the next run succeeds: %s", c.name, rerun.stderr)

@@ -141,6 +141,13 @@ func TestLabEndToEnd(t *testing.T) {
 
 			// v2 waits for v1: it needs v1's last stage in the cache.
 			assert.False(t, built[1].Finished.Add(-built[1].Duration).Before(built[0].Finished), "v2 starts after v1 ends")
+			if b == settings.Classic {
+				// ... but its request, with the first block of its
+				// context, went with v1's (see BuildAll).
+				for _, x := range built[1:] {
+					assert.True(t, x.Requested.Before(built[0].Finished), "%s was requested before v1 ended", x.Image.Name)
+				}
+			}
 
 			// The CLI sees the same four tags with the IDs the builds reported.
 			assert.Equal(t, byName, labIDs(t))
