@@ -78,7 +78,7 @@ func Context() error {
 // Bench times the lab against the seed's docker CLI commands, side by side, and prints the table.
 func Bench(ctx context.Context) error {
 	return targets.RunOffline(func(l *lab.Lab) error {
-		return bench.Lab(ctx, l.Root, os.Stdout, bench.Options{WarmRuns: 7, ColdRuns: 3})
+		return bench.Lab(ctx, l.Root, os.Stdout, bench.Options{WarmRuns: 7, ColdRuns: 5})
 	})
 }
 

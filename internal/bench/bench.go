@@ -150,7 +150,7 @@ func WriteTable(w io.Writer, m Machine, rows []Row) {
 		fmt.Fprintf(w, "task binary, first compile on an empty Go build cache: %.1fs\n", m.CompileSecond)
 	}
 	tw := tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\tours\tmedian\tdocker CLI\tmedian\tratio\ttarget\t")
+	fmt.Fprintln(tw, "case\truns\tours\tmedian\tdocker CLI\tmedian\tratio\ttarget\t")
 	for _, r := range rows {
 		other, om, ratio, target := "-", "-", "-", "-"
 		if len(r.Other) > 0 {
@@ -163,18 +163,10 @@ func WriteTable(w io.Writer, m Machine, rows []Row) {
 			}
 			target = fmt.Sprintf("<= %.1f %s", r.Target, met)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.3fs\t%s\t%s\t%s\t%s\t\n", r.Case, r.OursName, Median(r.Ours).Seconds(), other, om, ratio, target)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%.3fs\t%s\t%s\t%s\t%s\t\n", r.Case, len(r.Ours), r.OursName, Median(r.Ours).Seconds(), other, om, ratio, target)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "(medians of %d alternating runs each)\n", maxRuns(rows))
-}
-
-func maxRuns(rows []Row) int {
-	n := 0
-	for _, r := range rows {
-		n = max(n, len(r.Ours))
-	}
-	return n
+	fmt.Fprintln(w, "(medians of the runs of each side; the two sides of a case alternate)")
 }
 
 // CompileTaskBinary compiles the Mage targets into dir/lab and returns the

@@ -32,13 +32,13 @@ func TestMedianAndRatio(t *testing.T) {
 func TestWriteTable(t *testing.T) {
 	var b strings.Builder
 	WriteTable(&b, Machine{CPUs: 2, Memory: "24 GB", Engine: "20.10.24", Date: "2026-11-27", CompileSecond: 30.5},
-		[]Row{{Case: "warm", OursName: "lab", OtherName: "cli", Ours: ms(100), Other: ms(250), Target: 0.6}, {Case: "bk", OursName: "lab bk", Ours: ms(80)}})
+		[]Row{{Case: "warm", OursName: "lab", OtherName: "cli", Ours: ms(100), Other: ms(250), Target: 0.6}, {Case: "bk", OursName: "lab bk", Ours: ms(80, 90)}})
 	assert.Equal(t, `machine: 2 CPUs, 24 GB memory; engine 20.10.24; 2026-11-27
 task binary, first compile on an empty Go build cache: 30.5s
-case  ours    median  docker CLI  median  ratio  target      
-warm  lab     0.100s  cli         0.250s  0.40   <= 0.6 met  
-bk    lab bk  0.080s  -           -       -      -           
-(medians of 1 alternating runs each)
+case  runs  ours    median  docker CLI  median  ratio  target      
+warm  1     lab     0.100s  cli         0.250s  0.40   <= 0.6 met  
+bk    2     lab bk  0.085s  -           -       -      -           
+(medians of the runs of each side; the two sides of a case alternate)
 `, b.String())
 }
 
