@@ -2,7 +2,10 @@ module github.com/multistage-lab/multistage-lab
 
 go 1.26.0
 
-tool github.com/magefile/mage
+tool (
+	github.com/magefile/mage
+	mvdan.cc/sh/v3/cmd/gosh
+)
 
 require (
 	github.com/distribution/reference v0.6.0
@@ -84,4 +87,5 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250218202821-56aae31c358a // indirect
 	google.golang.org/grpc v1.72.2 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
+	mvdan.cc/sh/v3 v3.14.1 // indirect
 )

@@ -10,10 +10,13 @@ import (
 // ImageFacts is what the engine says of one image, in the lab's own terms so
 // that no assertion touches Docker's types.
 type ImageFacts struct {
-	Ref        string
-	Present    bool
-	ID         string
+	Ref     string
+	Present bool
+	ID      string
+	// Size is the unpacked size, the one the assertions compare on every
+	// image store (see Sizes).
 	Size       int64
+	Sizes      Sizes
 	Entrypoint []string
 	WorkingDir string
 	Layers     []string
@@ -44,6 +47,8 @@ type Inventory struct {
 	// Run is what a container of runtime printed; RunErr why it could not run.
 	Run    RunResult
 	RunErr string
+	// Store is the engine's image store, which says what an ID is.
+	Store Store
 }
 
 // Check is one assertion's outcome.
@@ -157,7 +162,7 @@ func checkRuntimeFraction(inv Inventory) Check {
 	}
 	return Check{
 		Name:     name,
-		Expected: fmt.Sprintf("runtime < %s (10%% of builder %s)", humanSize(b.Size/10), humanSize(b.Size)),
+		Expected: fmt.Sprintf("runtime < %s (10%% of builder %s; sizes unpacked)", humanSize(b.Size/10), humanSize(b.Size)),
 		Actual:   fmt.Sprintf("runtime %s = %.2f%% of builder", humanSize(r.Size), 100*float64(r.Size)/float64(max(b.Size, 1))),
 		Pass:     r.Size*10 < b.Size,
 	}
@@ -175,7 +180,7 @@ func checkBuilderAtLeastBase(inv Inventory) Check {
 	}
 	return Check{
 		Name:     name,
-		Expected: fmt.Sprintf("builder >= %s (%d bytes, %s)", g.Ref, g.Size, humanSize(g.Size)),
+		Expected: fmt.Sprintf("builder >= %s (%d bytes, %s; sizes unpacked)", g.Ref, g.Size, humanSize(g.Size)),
 		Actual:   fmt.Sprintf("builder %d bytes (%s)", b.Size, humanSize(b.Size)),
 		Pass:     b.Size >= g.Size,
 	}
@@ -197,7 +202,7 @@ func checkRuntimeAtMost(inv Inventory) Check {
 	limit := a.Size + inv.Binary.Size + MiB
 	return Check{
 		Name:     name,
-		Expected: fmt.Sprintf("runtime <= %d bytes (alpine %s + binary %s + 1 MiB)", limit, humanSize(a.Size), humanSize(inv.Binary.Size)),
+		Expected: fmt.Sprintf("runtime <= %d bytes (alpine %s + binary %s + 1 MiB; sizes unpacked)", limit, humanSize(a.Size), humanSize(inv.Binary.Size)),
 		Actual:   fmt.Sprintf("runtime %d bytes (%s)", r.Size, humanSize(r.Size)),
 		Pass:     r.Size <= limit,
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strings"
 	"time"
@@ -23,8 +24,10 @@ type Base struct {
 	Ref     string
 	ID      string
 	Standin bool
-	Size    int64
-	Layers  []string
+	// Size is the unpacked size (see Sizes).
+	Size   int64
+	Sizes  Sizes
+	Layers []string
 }
 
 // Kind says "stand-in" or "real".
@@ -137,14 +140,14 @@ func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
 
 // InspectBase reports whether ref is on the engine and what it is.
 func (l *Lab) InspectBase(ctx context.Context, ref string) (Base, bool, error) {
-	in, err := l.Client.ImageInspect(ctx, ref)
+	in, sizes, err := l.inspectImage(ctx, ref)
 	if errdefs.IsNotFound(err) {
 		return Base{Ref: ref}, false, nil
 	}
 	if err != nil {
 		return Base{}, false, fmt.Errorf("inspect %s: %w", ref, err)
 	}
-	b := Base{Ref: ref, ID: in.ID, Size: in.Size, Layers: in.RootFS.Layers}
+	b := Base{Ref: ref, ID: in.ID, Size: sizes.Unpacked, Sizes: sizes, Layers: in.RootFS.Layers}
 	if in.Config != nil {
 		_, b.Standin = in.Config.Labels[LabelStandin]
 	}
@@ -229,7 +232,7 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
-	busybox, err := standin.FindBusybox(l.Settings.Busybox, arch)
+	sh, err := l.standinShell(ctx, arch)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBaseMissing, ref, err)
 	}
@@ -238,14 +241,14 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	switch standinKind(ref) {
 	case "alpine":
 		spec = standin.Alpine()
-		write = func(w io.Writer) error { return standin.WriteAlpine(w, busybox) }
+		write = func(w io.Writer) error { return standin.WriteAlpine(w, sh) }
 	case "golang":
 		tc, err := standin.FindToolchain(arch)
 		if err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrBaseMissing, ref, err)
 		}
 		spec = standin.Golang(tc.Version)
-		write = func(w io.Writer) error { return standin.WriteGolang(w, busybox, tc.GOROOT) }
+		write = func(w io.Writer) error { return standin.WriteGolang(w, sh, tc.GOROOT) }
 	default:
 		return fmt.Errorf("%w: %s is absent and the lab has no stand-in for it: pull or load it", ErrBaseMissing, ref)
 	}
@@ -266,8 +269,32 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
-	l.printf("made offline stand-in %s (%s, %s) in %.1fs\n", ref, shortID(b.ID), humanSize(b.Size), time.Since(start).Seconds())
+	l.printf("made offline stand-in %s (%s, %s) in %.1fs; %s\n", ref, shortID(b.ID), humanSize(b.Size), time.Since(start).Seconds(), sh.Describe())
 	return nil
+}
+
+// standinShell finds (once a run) the /bin/sh the stand-ins get, building
+// gosh into a folder that lives as long as the lab's process.
+func (l *Lab) standinShell(ctx context.Context, arch string) (standin.Shell, error) {
+	if l.shell != nil {
+		return *l.shell, nil
+	}
+	dir, err := os.MkdirTemp("", "lab-shell-")
+	if err != nil {
+		return standin.Shell{}, err
+	}
+	sh, err := standin.FindShell(ctx, l.Settings.Busybox, arch, l.Root, dir)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return standin.Shell{}, err
+	}
+	if sh.Busybox {
+		_ = os.RemoveAll(dir)
+	} else {
+		l.cleanups = append(l.cleanups, func() { _ = os.RemoveAll(dir) })
+	}
+	l.shell = &sh
+	return sh, nil
 }
 
 func firstLine(s string) string {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/build"
-	"github.com/docker/docker/api/types/image"
 
 	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
@@ -315,7 +314,15 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		}
 		body = progress.WatchSteps(body, len(stages), spec.LastStage)
 	}
+	var committed []string
+	if l.Settings.Builder == settings.Classic {
+		body = progress.WatchCommits(body, func(id string) { committed = append(committed, id) })
+	}
 	id, err := progress.Read(ctx, body, l.Settings.Builder, mode, out)
+	// What the build committed is the lab's, whether it succeeded or not:
+	// a failed build's steps stay as the classic builder's cache, and
+	// clean removes them.
+	l.record(ctx, committed, out)
 	if err != nil {
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
@@ -373,9 +380,9 @@ func (h *heldWriter) Write(p []byte) (int, error) {
 // the seed's builds do not make: about 1 s on the alpine stage cold, and on
 // --target builder, where the seed's build is a pure cache hit, a commit of
 // the whole golang tree (about 7 s on fuse-overlayfs, which diffs
-// naively). Those images are the lab's by their multi-state tag, and a
-// build that moves the tag off one removes it (retire), so none is left
-// behind unlabelled.
+// naively). The lab keeps a record of the images its classic builds
+// commit instead (see package ledger), so it can tell them from the same
+// Dockerfile built by hand.
 func (l *Lab) buildLabels(spec buildSpec) map[string]string {
 	if l.Settings.Builder == settings.Classic && isLabTag(spec.Tags[0]) {
 		return nil
@@ -384,7 +391,8 @@ func (l *Lab) buildLabels(spec buildSpec) map[string]string {
 }
 
 // unlabelledImage is the image a build's lab tag names now, if it has no
-// lab label (a classic build made it); else "".
+// lab label (a classic build, the lab's or a person's, made it); else "".
+// Once the build has moved the tag, retire decides what becomes of it.
 func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
 	if !isLabTag(spec.Tags[0]) {
 		return ""
@@ -394,23 +402,6 @@ func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
 		return ""
 	}
 	return in.ID
-}
-
-// retire removes the unlabelled image a build's tag named before, once the
-// build has moved the tag and nothing else names it. Without a label, clean
-// could not tell it from anyone's dangling image later, so it goes now,
-// with its untagged parents, as clean would remove a labelled one. An image
-// a container still uses, or that has children, stays.
-func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
-	in, err := l.Client.ImageInspect(ctx, id)
-	if err != nil || len(in.RepoTags) > 0 {
-		return
-	}
-	if _, err := l.Client.ImageRemove(ctx, id, image.RemoveOptions{PruneChildren: true}); err != nil {
-		fmt.Fprintf(out, "    kept the previous %s image %s: %v\n", tag, shortID(id), err)
-		return
-	}
-	fmt.Fprintf(out, "    removed the previous %s image %s (unlabelled, untagged by this build)\n", tag, shortID(id))
 }
 
 // stopsBeforeLastStage reports whether --target names a stage other than

@@ -1,9 +1,11 @@
 package lab
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -11,22 +13,28 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/errdefs"
 
+	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
-// Plan is what a clean removes: containers by ID, image tags by reference
-// (removing a tag leaves the image if the user tagged it too), and untagged
-// images by ID.
+// Plan is what a clean removes, and what it keeps that a person might
+// expect it to remove: containers by ID, image tags by reference (removing
+// a tag leaves the image if the user tagged it too), and untagged images by
+// ID, children before their parents.
 type Plan struct {
 	Containers []ContainerRef
 	Tags       []string
 	Untagged   []string
+	Kept       []string
+	// Gone are recorded images the engine no longer has.
+	Gone []string
 }
 
 // ContainerRef names a container for removal and for the message.
 type ContainerRef struct {
 	ID    string
-	Image string
+	Name  string
+	Image string // the name it was made from, as the user typed it
 	State string
 }
 
@@ -39,6 +47,13 @@ func (p Plan) Empty() bool {
 func isLabTag(ref string) bool {
 	repo, _ := splitRef(ref)
 	return repo == Repository
+}
+
+// isLabName reports whether a container was made by one of the lab's names:
+// a multi-state tag or a comparison tag.
+func isLabName(ref string) bool {
+	repo, _ := splitRef(ref)
+	return repo == Repository || slices.Contains(CompareRepositories, repo)
 }
 
 // isOwnedTag reports whether clean removes the tag ref of an image with
@@ -58,46 +73,164 @@ func untagged(s image.Summary) bool {
 	return len(s.RepoTags) == 0 || slices.Equal(s.RepoTags, []string{"<none>:<none>"})
 }
 
-// PlanClean selects the lab's images and containers and nothing else: every
-// multi-state tag, the untagged images that carry the lab's label (earlier
-// builds whose tag moved on), and the containers made from any of them.
-// Base images, stand-ins included, are never selected.
-func PlanClean(images []image.Summary, containers []container.Summary) Plan {
+// madeByID matches a container's image name that is an image ID, as the
+// engine lists a container whose tag has since moved to another image.
+var madeByID = regexp.MustCompile(`^(sha256:)?[0-9a-f]{12,64}$`)
+
+// Engine is what clean reads off the engine: every image (intermediate
+// steps too), every container with the name it was made from, and the
+// lab's record of the images its classic builds committed.
+type Engine struct {
+	Images     []image.Summary
+	Containers []ContainerRef
+	// ContainerImage maps a container's ID to its image's ID.
+	ContainerImage map[string]string
+	// ContainerLabels maps a container's ID to its own labels.
+	ContainerLabels map[string]map[string]string
+	Recorded        []string
+}
+
+// madeByLab reports whether the lab can tell it made an image: the label
+// its BuildKit and comparison builds carry, or its record of what its
+// classic builds committed.
+func (e Engine) madeByLab(s image.Summary) bool {
+	return s.Labels[LabelLab] == LabValue || ledger.Has(e.Recorded, s.ID)
+}
+
+// PlanClean selects what the lab made and nothing else:
+//   - containers the lab made (its container label), or made by a lab name
+//     from an image the lab made; a container made from your own tag or
+//     from an image ID is yours and stays, running or not;
+//   - the multi-state (and comparison) tags of images the lab made, unless
+//     that would take the last name off an image a container of yours uses;
+//   - untagged images the lab made (older builds whose tag moved on, steps a
+//     failed build committed), when nothing that stays depends on them.
+//
+// An image the lab cannot tell it made (one you built by hand with the same
+// Dockerfile) keeps its tags, and base images are never selected.
+func PlanClean(e Engine) Plan {
 	var p Plan
-	labIDs := map[string]bool{}
-	for _, s := range images {
+	byID := map[string]image.Summary{}
+	children := map[string][]string{}
+	for _, s := range e.Images {
+		byID[s.ID] = s
+		if s.ParentID != "" {
+			children[s.ParentID] = append(children[s.ParentID], s.ID)
+		}
+	}
+	usedByKept := map[string][]ContainerRef{}
+	for _, c := range e.Containers {
+		imgID := e.ContainerImage[c.ID]
+		img, known := byID[imgID]
+		labImage := known && e.madeByLab(img)
 		switch {
-		case untagged(s) && s.Labels[LabelLab] == LabValue:
-			p.Untagged = append(p.Untagged, s.ID)
-			labIDs[s.ID] = true
+		case e.ContainerLabels[c.ID][LabelContainer] == LabValue, isLabName(c.Image) && labImage:
+			p.Containers = append(p.Containers, c)
+		case labImage || known && slices.ContainsFunc(img.RepoTags, isLabTag):
+			usedByKept[imgID] = append(usedByKept[imgID], c)
+			p.Kept = append(p.Kept, fmt.Sprintf("container %s (%s, %s): yours, %s", c.Name, c.Image, c.State, madeFrom(c.Image, labImage)))
+		}
+	}
+
+	tagless := map[string]bool{} // images the plan takes every tag off
+	for _, s := range e.Images {
+		if untagged(s) {
+			continue
+		}
+		var owned, others []string
+		for _, t := range s.RepoTags {
+			if isOwnedTag(t, s.Labels) {
+				owned = append(owned, t)
+			} else if t != "<none>:<none>" {
+				others = append(others, t)
+			}
+		}
+		if len(owned) == 0 {
+			continue
+		}
+		slices.Sort(owned)
+		names := strings.Join(owned, ", ")
+		switch {
+		case !e.madeByLab(s):
+			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): not built by the lab (a docker build of yours?); docker image rm removes it", names, shortID(s.ID)))
+		case len(others) == 0 && len(usedByKept[s.ID]) > 0:
+			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): your container %s uses it", names, shortID(s.ID), usedByKept[s.ID][0].Name))
 		default:
-			for _, t := range s.RepoTags {
-				if isOwnedTag(t, s.Labels) {
-					p.Tags = append(p.Tags, t)
-					labIDs[s.ID] = true
-				}
+			p.Tags = append(p.Tags, owned...)
+			if len(others) > 0 {
+				slices.Sort(others)
+				p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): tagged by you from a lab image", strings.Join(others, ", "), shortID(s.ID)))
+			} else {
+				tagless[s.ID] = true
 			}
 		}
 	}
-	for _, c := range containers {
-		if labIDs[c.ImageID] || isLabTag(c.Image) {
-			p.Containers = append(p.Containers, ContainerRef{ID: c.ID, Image: c.Image, State: c.State})
+
+	// An image goes when nothing that stays is built on it: a tagged one
+	// when its last tag is removed (the engine only untags an image with
+	// children), an untagged one the lab made by its ID. Repeat until no
+	// more can go, so a chain of steps goes whole.
+	removed := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, s := range e.Images {
+			if removed[s.ID] || len(usedByKept[s.ID]) > 0 {
+				continue
+			}
+			if !tagless[s.ID] && !(untagged(s) && e.madeByLab(s)) {
+				continue
+			}
+			if slices.ContainsFunc(children[s.ID], func(c string) bool { return !removed[c] }) {
+				continue
+			}
+			removed[s.ID] = true
+			if untagged(s) {
+				p.Untagged = append(p.Untagged, s.ID)
+			}
+			changed = true
 		}
 	}
+	// Deepest first, so each goes after the images built on it.
+	depth := func(id string) int {
+		n := 0
+		for s, ok := byID[id]; ok && s.ParentID != ""; s, ok = byID[s.ParentID] {
+			n++
+		}
+		return n
+	}
+	slices.SortStableFunc(p.Untagged, func(a, b string) int { return cmp.Compare(depth(b), depth(a)) })
 	slices.Sort(p.Tags)
+
+	for _, id := range e.Recorded {
+		if !slices.ContainsFunc(e.Images, func(s image.Summary) bool { return ledger.Has([]string{id}, s.ID) }) {
+			p.Gone = append(p.Gone, id)
+		}
+	}
 	return p
 }
 
-// Clean removes the lab's containers and images and says what it removed.
+// madeFrom says why a container that uses a lab image is the user's.
+func madeFrom(ref string, labImage bool) string {
+	switch {
+	case madeByID.MatchString(ref):
+		return "made from the image ID"
+	case isLabName(ref) && !labImage:
+		return "made from an image the lab did not build"
+	default:
+		return "made from your tag " + ref
+	}
+}
+
+// Clean removes the lab's containers and images and says what it removed
+// and what it kept.
 func (l *Lab) Clean(ctx context.Context) error {
-	images, containers, err := l.listAll(ctx)
+	e, err := l.readEngine(ctx)
 	if err != nil {
 		return err
 	}
-	p := PlanClean(images, containers)
+	p := PlanClean(e)
 	if p.Empty() {
 		l.printf("nothing to clean: no %s (or comparison) images or containers made from them\n", Repository)
-		return nil
 	}
 	var errs []error
 	for _, c := range p.Containers {
@@ -105,8 +238,9 @@ func (l *Lab) Clean(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("remove container %s: %w", shortID(c.ID), err))
 			continue
 		}
-		l.printf("removed container %s (%s, %s)\n", shortID(c.ID), c.Image, c.State)
+		l.printf("removed container %s (%s, %s)\n", c.Name, c.Image, c.State)
 	}
+	var gone []string
 	for _, t := range p.Tags {
 		if err := l.removeImage(ctx, t, false); err != nil {
 			errs = append(errs, err)
@@ -115,34 +249,60 @@ func (l *Lab) Clean(ctx context.Context) error {
 	for _, id := range p.Untagged {
 		if err := l.removeImage(ctx, id, false); err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		gone = append(gone, id)
 	}
-	l.reportKept(images)
+	for _, k := range p.Kept {
+		l.printf("kept %s\n", k)
+	}
+	l.forget(ctx, append(gone, p.Gone...))
 	return errors.Join(errs...)
 }
 
-// reportKept names the user's own tags on images the lab built, which
-// clean leaves in place.
-func (l *Lab) reportKept(before []image.Summary) {
-	for _, s := range before {
-		var labTag bool
-		var others []string
-		for _, t := range s.RepoTags {
-			if isOwnedTag(t, s.Labels) {
-				labTag = true
-			} else if t != "<none>:<none>" {
-				others = append(others, t)
+// readEngine lists every image and container, with the name each container
+// was made from, and the lab's record for this engine.
+func (l *Lab) readEngine(ctx context.Context) (Engine, error) {
+	var e Engine
+	var err error
+	if e.Images, err = l.Client.ImageList(ctx, image.ListOptions{All: true}); err != nil {
+		return e, fmt.Errorf("list images: %w", err)
+	}
+	cs, err := l.Client.ContainerList(ctx, container.ListOptions{All: true})
+	if err != nil {
+		return e, fmt.Errorf("list containers: %w", err)
+	}
+	e.ContainerImage = map[string]string{}
+	e.ContainerLabels = map[string]map[string]string{}
+	for _, c := range cs {
+		name := c.ID
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		made := c.Image
+		// The engine lists a container by its image's ID once the name
+		// it was made from names another image; its config keeps the name.
+		if strings.HasPrefix(made, "sha256:") {
+			in, err := l.Client.ContainerInspect(ctx, c.ID)
+			if err == nil && in.Config != nil {
+				made = in.Config.Image
 			}
 		}
-		if labTag && len(others) > 0 {
-			l.printf("kept %s (%s): tagged by you from a lab image\n", strings.Join(others, ", "), shortID(s.ID))
+		if madeByID.MatchString(made) {
+			made = shortID(made)
 		}
+		e.Containers = append(e.Containers, ContainerRef{ID: c.ID, Name: name, Image: made, State: c.State})
+		e.ContainerImage[c.ID] = c.ImageID
+		e.ContainerLabels[c.ID] = c.Labels
 	}
+	e.Recorded = l.recorded(ctx)
+	return e, nil
 }
 
-// removeImage removes one tag or image and prints what the engine did.
+// removeImage removes one tag or image (never its parents: the lab removes
+// only the steps it can tell it made) and prints what the engine did.
 func (l *Lab) removeImage(ctx context.Context, ref string, force bool) error {
-	resp, err := l.Client.ImageRemove(ctx, ref, image.RemoveOptions{Force: force, PruneChildren: true})
+	resp, err := l.Client.ImageRemove(ctx, ref, image.RemoveOptions{Force: force, PruneChildren: force})
 	if errdefs.IsNotFound(err) {
 		return nil
 	}

@@ -85,6 +85,9 @@ func explainSameID(inv Inventory) []string {
 			continue
 		}
 		for _, e := range Explain(v1, im) {
+			if len(out) == 0 {
+				out = append(out, inv.Store.IDNote())
+			}
 			out = append(out, fmt.Sprintf("v1 vs %s: %s", n, e))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 
@@ -27,6 +28,20 @@ type fakeClient struct {
 	containerList   func(container.ListOptions) ([]container.Summary, error)
 	containerRemove func(id string, opts container.RemoveOptions) error
 	serverVersion   func() (types.Version, error)
+	info            func() (system.Info, error)
+	containerInfo   func(id string) (container.InspectResponse, error)
+}
+
+// Info answers with a fixed engine ID unless the test says otherwise.
+func (f *fakeClient) Info(context.Context) (system.Info, error) {
+	if f.info == nil {
+		return system.Info{ID: "fake-engine"}, nil
+	}
+	return f.info()
+}
+
+func (f *fakeClient) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
+	return f.containerInfo(id)
 }
 
 func (f *fakeClient) ImageList(_ context.Context, o image.ListOptions) ([]image.Summary, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/magecompile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
@@ -166,11 +167,47 @@ func added(before, after []string) int {
 	return n
 }
 
+// settled waits until the engine's images stop changing (a cancelled
+// classic build can commit its step in progress after the client has gone),
+// then takes the snapshot.
+func settled(t *testing.T) snapshot {
+	s := takeSnapshot(t)
+	for still := time.Now(); time.Since(still) < 3*time.Second; {
+		time.Sleep(500 * time.Millisecond)
+		if next := takeSnapshot(t); !slices.Equal(next.images, s.images) || !slices.Equal(next.containers, s.containers) {
+			s, still = next, time.Now()
+		}
+	}
+	return s
+}
+
+// recordedSteps counts the images in ids that the lab's record names:
+// those clean removes.
+func recordedSteps(t *testing.T, ids []string) int {
+	lg, err := ledger.Open(docker(t, "info", "--format", "{{.ID}}"))
+	require.NoError(t, err)
+	rec, err := lg.IDs()
+	require.NoError(t, err)
+	n := 0
+	for _, id := range ids {
+		if ledger.Has(rec, id) {
+			n++
+		}
+	}
+	return n
+}
+
 // leftBehind says what a run added to the engine and the project folder.
-func leftBehind(before, after snapshot) string {
+func leftBehind(t *testing.T, before, after snapshot) string {
 	parts := []string{fmt.Sprintf("%d containers", added(before.containers, after.containers))}
 	if n := added(before.images, after.images); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d cached build steps", n))
+		var ids []string
+		for _, id := range after.images {
+			if !slices.Contains(before.images, id) {
+				ids = append(ids, id)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%d cached build steps (%d in the lab's record: clean removes those)", n, recordedSteps(t, ids)))
 	} else {
 		parts = append(parts, "no images")
 	}
@@ -290,7 +327,7 @@ func TestFaults(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	var rows []faultRow
 	record := func(fault string, o outcome, before snapshot) {
-		rows = append(rows, faultRow{fault: fault, saw: o.said(), code: o.code, took: o.took, left: leftBehind(before, takeSnapshot(t))})
+		rows = append(rows, faultRow{fault: fault, saw: o.said(), code: o.code, took: o.took, left: leftBehind(t, before, settled(t))})
 	}
 	// Built lab images, so the tests can see that no tag moves.
 	o := task(t, nil, nil, "build")

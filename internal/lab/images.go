@@ -102,6 +102,15 @@ func (l *Lab) ShowImages(ctx context.Context) error {
 	if err := WriteTable(l.Out, rows, time.Now()); err != nil {
 		return err
 	}
+	on, err := l.engineLine(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := l.imageStore(ctx)
+	if err != nil {
+		return err
+	}
+	l.printf("SIZE as %s gives it: %s\n", on, st.SizeMeaning())
 	for _, ref := range l.BaseRefs() {
 		b, ok, err := l.InspectBase(ctx, ref)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/system"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
@@ -22,6 +23,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
 
 // Labels the lab puts on what it creates. The values never vary, so builds
@@ -30,7 +32,11 @@ const (
 	LabelLab     = "io.multistage-lab.lab"
 	LabValue     = "multi-state"
 	LabelStandin = "io.multistage-lab.standin"
-	Repository   = "multi-state"
+	// LabelContainer marks the containers the lab makes (a container also
+	// shows its image's labels, so a user's container of a lab image carries
+	// LabelLab).
+	LabelContainer = "io.multistage-lab.container"
+	Repository     = "multi-state"
 )
 
 // Image is one image the lab builds: its tag, the Dockerfile it comes from,
@@ -70,6 +76,7 @@ type Lab struct {
 	Out  io.Writer
 
 	version  *types.Version
+	info     *system.Info
 	builds   []Built
 	mu       sync.Mutex
 	noCache  bool
@@ -77,6 +84,12 @@ type Lab struct {
 	baseRefs []string
 	creds    *registryauth.Store
 	session  *session.Session
+
+	shell    *standin.Shell
+	cleanups []func()
+
+	// leftDangling are hand-built images a build's tag moved off, said once.
+	leftDangling map[string]bool
 
 	dfMu        sync.Mutex
 	dockerfiles map[string]*dockerfileFile
@@ -128,6 +141,10 @@ func Open(ctx context.Context, out io.Writer, building []Image) (*Lab, func(), e
 
 // Close ends the lab's BuildKit session, if it opened one.
 func (l *Lab) Close() {
+	for _, c := range l.cleanups {
+		c()
+	}
+	l.cleanups = nil
 	if l.session != nil {
 		_ = l.session.Close()
 		l.session = nil

@@ -68,6 +68,13 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 		IDBefore:  before.ID, IDAfter: after.ID,
 		Why: Explain(before, after),
 	}
+	if len(r.Why) > 0 {
+		st, err := l.imageStore(ctx)
+		if err != nil {
+			return Rebuild{}, err
+		}
+		r.Why = append([]string{st.IDNote()}, r.Why...)
+	}
 	if r.Identical && !slices.Equal(before.Layers, after.Layers) {
 		r.Why = append(r.Why, "the binary inside is byte-identical, so its layer differs in file metadata: the copied file keeps the time go build wrote it")
 	}

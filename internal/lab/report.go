@@ -17,17 +17,22 @@ func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []s
 	if err != nil {
 		return report.Report{}, err
 	}
+	st, err := l.imageStore(ctx)
+	if err != nil {
+		return report.Report{}, err
+	}
 	r := report.Report{
 		Tool:        "multistage-lab",
 		GeneratedAt: time.Now().UTC(),
 		Seconds:     time.Since(start).Seconds(),
-		Engine:      report.Engine{Version: v.Version, APIVersion: v.APIVersion, OS: v.Os, Arch: v.Arch},
+		Engine: report.Engine{Version: v.Version, APIVersion: v.APIVersion, ClientAPIVersion: l.Client.ClientVersion(),
+			ImageStore: st.String(), OS: v.Os, Arch: v.Arch},
 		Builder:     DetectBuilder(inv.Images["runtime"]),
 		Explanation: why,
 	}
 	for _, im := range Images {
 		f := inv.Images[im.Name]
-		r.Images = append(r.Images, report.Image{Name: im.Name, Tag: im.Tag, Present: f.Present, ID: f.ID, Size: f.Size})
+		r.Images = append(r.Images, report.Image{Name: im.Name, Tag: im.Tag, Present: f.Present, ID: f.ID, Size: f.Size, Content: f.Sizes.Content, EngineSize: f.Sizes.Engine})
 	}
 	for _, role := range baseRoles {
 		b := inv.Bases[role]

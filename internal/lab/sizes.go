@@ -41,7 +41,7 @@ func instruction(h HistoryEntry) string {
 // layersOf attributes an image's history to its base and its own stage:
 // the first entries are the base's own history.
 func layersOf(im ImageFacts, stage string, base Base, baseHistory []HistoryEntry) report.Layers {
-	out := report.Layers{Ref: im.Ref, Size: im.Size}
+	out := report.Layers{Ref: im.Ref, Size: im.Size, Content: im.Sizes.Content}
 	for i, h := range im.History {
 		who := stage
 		if i < len(baseHistory) {
@@ -65,7 +65,7 @@ func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, layersOf(ImageFacts{Ref: b.Ref, Size: b.Size, History: h}, "base "+b.Ref, b, nil))
+		out = append(out, layersOf(ImageFacts{Ref: b.Ref, Size: b.Size, Sizes: b.Sizes, History: h}, "base "+b.Ref, b, nil))
 		for _, p := range []struct{ image, role string }{{"builder", "golang"}, {"runtime", "alpine"}} {
 			if p.role != role {
 				continue
@@ -118,9 +118,18 @@ func writeSizes(l *Lab, sizes []report.Layers) {
 	}
 	report.TextChart(l.Out, bars, 40)
 	for _, s := range sizes {
-		l.printf("\n%s: %s (%d bytes)\n", s.Ref, humanSize(s.Size), s.Size)
+		l.printf("\n%s: %s (%d bytes) unpacked\n", s.Ref, humanSize(s.Size), s.Size)
+		var sum int64
 		for _, ly := range s.Layers {
 			l.printf("  %10s  %-28s %s\n", humanSize(ly.Size), ly.Stage, ly.Instruction)
+			sum += ly.Size
+		}
+		if sum != s.Size {
+			l.printf("  %10s  the layers add up to %d bytes; the engine gives %d unpacked\n", humanSize(sum-s.Size), sum, s.Size)
+		}
+		if s.Content > 0 {
+			l.printf("  the engine's size, %s, also counts the image's compressed content, %s, which the containerd image store keeps beside the unpacked layers\n",
+				humanSize(s.Size+s.Content), humanSize(s.Content))
 		}
 	}
 }

@@ -42,6 +42,10 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 // gatherImages inspects the lab's images and its bases.
 func (l *Lab) gatherImages(ctx context.Context) (Inventory, error) {
 	inv := Inventory{Images: map[string]ImageFacts{}, Bases: map[string]Base{}}
+	var err error
+	if inv.Store, err = l.imageStore(ctx); err != nil {
+		return inv, err
+	}
 	for _, im := range Images {
 		f, err := l.imageFacts(ctx, im.Tag)
 		if err != nil {
@@ -60,14 +64,14 @@ func (l *Lab) gatherImages(ctx context.Context) (Inventory, error) {
 }
 
 func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
-	in, err := l.Client.ImageInspect(ctx, ref)
+	in, sizes, err := l.inspectImage(ctx, ref)
 	if errdefs.IsNotFound(err) {
 		return ImageFacts{Ref: ref}, nil
 	}
 	if err != nil {
 		return ImageFacts{}, fmt.Errorf("inspect %s: %w", ref, err)
 	}
-	f := ImageFacts{Ref: ref, Present: true, ID: in.ID, Size: in.Size, Layers: in.RootFS.Layers, Created: in.Created}
+	f := ImageFacts{Ref: ref, Present: true, ID: in.ID, Size: sizes.Unpacked, Sizes: sizes, Layers: in.RootFS.Layers, Created: in.Created}
 	if in.Config != nil {
 		f.Entrypoint = in.Config.Entrypoint
 		f.WorkingDir = in.Config.WorkingDir
@@ -90,7 +94,11 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 		return nil, err
 	}
 	checks := Evaluate(inv)
-	l.printf("==> verify (bases: %s %s, %s %s)\n", inv.Bases["golang"].Ref, baseKind(inv, "golang"), inv.Bases["alpine"].Ref, baseKind(inv, "alpine"))
+	on, err := l.engineLine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	l.printf("==> verify on %s (bases: %s %s, %s %s)\n", on, inv.Bases["golang"].Ref, baseKind(inv, "golang"), inv.Bases["alpine"].Ref, baseKind(inv, "alpine"))
 	WriteChecks(l.Out, checks)
 	why := explainSameID(inv)
 	if len(why) > 0 {

@@ -236,3 +236,90 @@ func (w *stepWatcher) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// WatchCommits passes a classic build's stream through and calls commit
+// with each image the build committed itself, as the stream names it (12 hex
+// digits): a step's result that did not come from the cache, and is not a
+// FROM (that is the base image itself). A build that fails or is cut short
+// has called commit for every step it finished.
+func WatchCommits(r io.Reader, commit func(id string)) io.Reader {
+	return &commitWatcher{r: r, commit: commit}
+}
+
+type commitWatcher struct {
+	r      io.Reader
+	commit func(string)
+	raw    []byte // the stream's current JSON line
+	skip   bool   // the current JSON line is too long to be a step line
+	text   []byte // the builder's current line of text
+	inStep bool
+	from   bool
+	cached bool
+}
+
+// maxMessage bounds one JSON message kept for reading: the step lines are
+// short; a longer line is a step's own output.
+const maxMessage = 16 << 10
+
+var stepID = regexp.MustCompile(`^ ---> ([0-9a-f]{12})$`)
+
+func (w *commitWatcher) Read(p []byte) (int, error) {
+	n, err := w.r.Read(p)
+	for _, b := range p[:n] {
+		if b != '\n' {
+			if !w.skip {
+				if len(w.raw) < maxMessage {
+					w.raw = append(w.raw, b)
+				} else {
+					w.skip, w.raw = true, w.raw[:0]
+				}
+			}
+			continue
+		}
+		if !w.skip {
+			w.message(bytes.TrimSpace(w.raw))
+		}
+		w.raw, w.skip = w.raw[:0], false
+	}
+	return n, err
+}
+
+func (w *commitWatcher) message(raw []byte) {
+	var m struct {
+		Stream string `json:"stream"`
+	}
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return
+	}
+	for _, c := range []byte(m.Stream) {
+		if c != '\n' {
+			if len(w.text) < maxWatched {
+				w.text = append(w.text, c)
+			}
+			continue
+		}
+		w.line(strings.TrimRight(string(w.text), "\r"))
+		w.text = w.text[:0]
+	}
+}
+
+func (w *commitWatcher) line(s string) {
+	if rest, ok := strings.CutPrefix(s, "Step "); ok {
+		if _, instr, ok := strings.Cut(rest, " : "); ok {
+			f := strings.Fields(instr)
+			w.inStep, w.cached = true, false
+			w.from = len(f) > 0 && strings.EqualFold(f[0], "FROM")
+			return
+		}
+	}
+	if strings.TrimSpace(s) == "---> Using cache" {
+		w.cached = true
+		return
+	}
+	if m := stepID.FindStringSubmatch(s); m != nil && w.inStep {
+		if !w.from && !w.cached {
+			w.commit(m[1])
+		}
+		w.inStep = false
+	}
+}

@@ -172,3 +172,38 @@ func TestWatchStepsCallsOnceOnTheLastStage(t *testing.T) {
 		}
 	}
 }
+
+func TestWatchCommitsNamesWhatTheBuildCommitted(t *testing.T) {
+	long := strings.Repeat("x", 40<<10)
+	stream := strings.Join([]string{
+		`{"stream":"Step 1/10 : FROM    golang"}`,
+		`{"stream":"\n"}`,
+		`{"stream":" ---\u003e 601b3de73ac9\n"}`,
+		`{"stream":"Step 2/10 : WORKDIR /myapp\n"}`,
+		`{"stream":" ---\u003e Using cache\n"}`,
+		`{"stream":" ---\u003e 111111111111\n"}`,
+		`{"stream":"Step 3/10 : COPY helloworld.go .\n"}`,
+		`{"stream":" ---\u003e 222222222222\n"}`,
+		`{"stream":"Step 4/10 : RUN go build -o helloworld\n"}`,
+		`{"stream":" ---\u003e Running in 9f9f9f9f9f9f\n"}`,
+		`{"stream":"` + long + `\n"}`,
+		`{"stream":" ---\u003e 444444444444 is not a line of the builder's\n"}`,
+		`{"stream":"Removing intermediate container 9f9f9f9f9f9f\n"}`,
+		`{"stream":" ---\u003e 333333333333\n"}`,
+		`{"stream":"Step 5/10 : from alpine\n ---\u003e 555555555555\nStep 6/10 : ENTRYPOINT [\"./helloworld\"]\n"}`,
+		`{"stream":" ---\u003e Running in 8e8e8e8e8e8e\n"}`,
+		`{"stream":"Removing intermediate container 8e8e8e8e8e8e\n"}`,
+		`{"stream":" ---\u003e 666666666666\n"}`,
+		`{"aux":{"ID":"sha256:666666666666aaaa"}}`,
+		`{"stream":"Successfully built 666666666666\n"}`,
+		``,
+	}, "\r\n")
+	var got []string
+	w := WatchCommits(iotest.OneByteReader(strings.NewReader(stream)), func(id string) { got = append(got, id) })
+	var read bytes.Buffer
+	_, err := read.ReadFrom(w)
+	require.NoError(t, err)
+	assert.Equal(t, stream, read.String(), "the stream passes through unchanged")
+	assert.Equal(t, []string{"222222222222", "333333333333", "666666666666"}, got,
+		"the steps it ran itself, not the cached WORKDIR, not the FROMs")
+}

@@ -93,8 +93,12 @@ func status(c Check) string {
 func writeMarkdown(w io.Writer, r Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# multistage-lab: verify\n\n")
-	fmt.Fprintf(&b, "%d of %d assertions passed. Builder: %s. Engine %s (API %s, %s/%s). %s, %.1f s.\n\n",
-		r.Passed, len(r.Assertions), r.Builder, r.Engine.Version, r.Engine.APIVersion, r.Engine.OS, r.Engine.Arch, r.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), r.Seconds)
+	store := ""
+	if r.Engine.ImageStore != "" {
+		store = ", " + r.Engine.ImageStore
+	}
+	fmt.Fprintf(&b, "%d of %d assertions passed. Builder: %s. Engine %s (API %s, %s/%s%s). %s, %.1f s.\n\n",
+		r.Passed, len(r.Assertions), r.Builder, r.Engine.Version, r.Engine.APIVersion, r.Engine.OS, r.Engine.Arch, store, r.GeneratedAt.UTC().Format("2006-01-02 15:04:05 UTC"), r.Seconds)
 	b.WriteString("## Assertions\n\n| | assertion | expected | actual |\n|---|---|---|---|\n")
 	for _, c := range r.Assertions {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", status(c), cell(c.Name), cell(c.Expected), cell(c.Actual))

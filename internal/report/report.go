@@ -32,6 +32,10 @@ type Report struct {
 type Engine struct {
 	Version    string `json:"version"`
 	APIVersion string `json:"api_version"`
+	// ClientAPIVersion is the API version the lab's client negotiated.
+	ClientAPIVersion string `json:"client_api_version,omitempty"`
+	// ImageStore is "containerd image store (...)" or "graph driver ...".
+	ImageStore string `json:"image_store,omitempty"`
 	OS         string `json:"os"`
 	Arch       string `json:"arch"`
 }
@@ -42,7 +46,11 @@ type Image struct {
 	Tag     string `json:"tag"`
 	Present bool   `json:"present"`
 	ID      string `json:"id,omitempty"`
-	Size    int64  `json:"size_bytes"`
+	// Size is the unpacked size; EngineSize the engine's own (docker image
+	// ls's), which on the containerd store adds the compressed Content.
+	Size       int64 `json:"size_bytes"`
+	Content    int64 `json:"content_bytes,omitempty"`
+	EngineSize int64 `json:"engine_size_bytes,omitempty"`
 }
 
 // Base is one base image.
@@ -78,9 +86,12 @@ type Layer struct {
 
 // Layers is an image's history, oldest first.
 type Layers struct {
-	Ref    string  `json:"ref"`
-	Size   int64   `json:"size_bytes"`
-	Layers []Layer `json:"layers"`
+	Ref string `json:"ref"`
+	// Size is the unpacked size, the layers' sum; Content the compressed
+	// content the containerd image store keeps beside them (0 elsewhere).
+	Size    int64   `json:"size_bytes"`
+	Content int64   `json:"content_bytes,omitempty"`
+	Layers  []Layer `json:"layers"`
 }
 
 // Extension is the file extension for a format.
@@ -164,6 +175,12 @@ func writeJUnit(w io.Writer, r Report) error {
 			{Name: "engine.version", Value: r.Engine.Version},
 			{Name: "engine.api_version", Value: r.Engine.APIVersion},
 		},
+	}
+	if r.Engine.ClientAPIVersion != "" {
+		suite.Properties = append(suite.Properties, junitProperty{Name: "engine.client_api_version", Value: r.Engine.ClientAPIVersion})
+	}
+	if r.Engine.ImageStore != "" {
+		suite.Properties = append(suite.Properties, junitProperty{Name: "engine.image_store", Value: r.Engine.ImageStore})
 	}
 	for _, b := range r.Bases {
 		suite.Properties = append(suite.Properties, junitProperty{Name: "base." + b.Role, Value: b.Ref + " (" + b.Kind + ")"})

@@ -63,9 +63,9 @@ func Golang(goVersion string) Spec {
 }
 
 // WriteAlpine writes the alpine stand-in's root filesystem as a tar stream.
-func WriteAlpine(w io.Writer, busybox string) error {
+func WriteAlpine(w io.Writer, sh Shell) error {
 	tw := tar.NewWriter(w)
-	if err := writeBase(tw, busybox); err != nil {
+	if err := writeBase(tw, sh); err != nil {
 		return err
 	}
 	return tw.Close()
@@ -73,9 +73,9 @@ func WriteAlpine(w io.Writer, busybox string) error {
 
 // WriteGolang writes the golang stand-in's root filesystem: the alpine one,
 // GOROOT at /usr/local/go, and a world-writable GOPATH at /go.
-func WriteGolang(w io.Writer, busybox, goroot string) error {
+func WriteGolang(w io.Writer, sh Shell, goroot string) error {
 	tw := tar.NewWriter(w)
-	if err := writeBase(tw, busybox); err != nil {
+	if err := writeBase(tw, sh); err != nil {
 		return err
 	}
 	for _, d := range []struct {
@@ -95,7 +95,7 @@ func WriteGolang(w io.Writer, busybox, goroot string) error {
 // skipInGoroot leaves out GOROOT's own test suite, which no build reads.
 func skipInGoroot(rel string) bool { return rel == "test" }
 
-func writeBase(tw *tar.Writer, busybox string) error {
+func writeBase(tw *tar.Writer, sh Shell) error {
 	for _, d := range topDirs {
 		if err := writeDir(tw, d, 0o755); err != nil {
 			return err
@@ -109,15 +109,19 @@ func writeBase(tw *tar.Writer, busybox string) error {
 	if err := writeDir(tw, "root", 0o700); err != nil {
 		return err
 	}
-	bb, err := os.ReadFile(busybox)
+	bin, err := os.ReadFile(sh.Path)
 	if err != nil {
-		return fmt.Errorf("read busybox: %w", err)
+		return fmt.Errorf("read %s: %w", sh.Path, err)
 	}
-	if err := writeFile(tw, "bin/busybox", 0o755, bb); err != nil {
+	name, links := "busybox", applets
+	if !sh.Busybox {
+		name, links = "gosh", []string{"sh"}
+	}
+	if err := writeFile(tw, "bin/"+name, 0o755, bin); err != nil {
 		return err
 	}
-	for _, a := range applets {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "/bin/busybox", Mode: 0o777, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+	for _, a := range links {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: "bin/" + a, Linkname: "/bin/" + name, Mode: 0o777, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
 			return err
 		}
 	}

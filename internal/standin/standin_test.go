@@ -6,7 +6,9 @@ import (
 	"debug/elf"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -41,11 +43,43 @@ func readTar(t *testing.T, data []byte) map[string]entry {
 	}
 }
 
-func fakeBusybox(t *testing.T) string {
+func fakeBusybox(t *testing.T) Shell {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "busybox")
 	require.NoError(t, os.WriteFile(p, []byte("busybox-bytes"), 0o755))
-	return p
+	return Shell{Path: p, Busybox: true}
+}
+
+// TestAlpineRootfsWithGosh: without busybox, /bin/sh is gosh and no
+// busybox applet is linked.
+func TestAlpineRootfsWithGosh(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "gosh")
+	require.NoError(t, os.WriteFile(p, []byte("gosh-bytes"), 0o755))
+	var buf bytes.Buffer
+	require.NoError(t, WriteAlpine(&buf, Shell{Path: p}))
+	fs := readTar(t, buf.Bytes())
+	assert.Equal(t, entry{typ: tar.TypeReg, mode: 0o755, body: "gosh-bytes"}, fs["bin/gosh"])
+	assert.Equal(t, entry{typ: tar.TypeSymlink, mode: 0o777, link: "/bin/gosh"}, fs["bin/sh"])
+	assert.NotContains(t, fs, "bin/busybox")
+	assert.NotContains(t, fs, "bin/ls")
+}
+
+// TestBuildGoshIsAStaticLinuxShell builds the shell from the module cache
+// and runs it, where the machine can.
+func TestBuildGoshIsAStaticLinuxShell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a program")
+	}
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	out, err := BuildGosh(t.Context(), root, runtime.GOARCH, t.TempDir())
+	require.NoError(t, err)
+	require.NoError(t, CheckStatic(out, runtime.GOARCH))
+	if runtime.GOOS == "linux" {
+		b, err := exec.Command(out, "-c", `x=seed; echo "hello $x" > /dev/stdout && test -n "$x"`).CombinedOutput()
+		require.NoError(t, err, string(b))
+		assert.Equal(t, "hello seed\n", string(b))
+	}
 }
 
 func TestAlpineRootfs(t *testing.T) {

@@ -1,0 +1,132 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/errdefs"
+
+	"github.com/multistage-lab/multistage-lab/internal/ledger"
+)
+
+// engineInfo is the engine's info, asked once.
+func (l *Lab) engineInfo(ctx context.Context) (system.Info, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.info == nil {
+		in, err := l.Client.Info(ctx)
+		if err != nil {
+			return system.Info{}, fmt.Errorf("engine info: %w", err)
+		}
+		l.info = &in
+	}
+	return *l.info, nil
+}
+
+// ledger is the lab's record of what its classic builds committed on this
+// engine.
+func (l *Lab) ledger(ctx context.Context) (*ledger.Ledger, string, error) {
+	in, err := l.engineInfo(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	lg, err := ledger.Open(in.ID)
+	return lg, in.ID, err
+}
+
+// record adds what a classic build committed to the lab's record. A record
+// that cannot be written costs only the lab's own clean-up later, so it is
+// a warning.
+func (l *Lab) record(ctx context.Context, ids []string, out io.Writer) {
+	if len(ids) == 0 {
+		return
+	}
+	lg, engineID, err := l.ledger(context.WithoutCancel(ctx))
+	if err == nil {
+		err = lg.Add(engineID, ids...)
+	}
+	if err != nil {
+		fmt.Fprintf(out, "warning: %v: clean will keep these images: %v\n", err, ids)
+	}
+}
+
+// recorded is the lab's record for this engine; empty if it cannot be read,
+// so the lab then keeps what it cannot tell it made.
+func (l *Lab) recorded(ctx context.Context) []string {
+	lg, _, err := l.ledger(ctx)
+	if err != nil {
+		return nil
+	}
+	ids, err := lg.IDs()
+	if err != nil {
+		return nil
+	}
+	return ids
+}
+
+// forget drops removed images from the record.
+func (l *Lab) forget(ctx context.Context, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	if lg, _, err := l.ledger(ctx); err == nil {
+		_ = lg.Forget(ids...)
+	}
+}
+
+// retire deals with the image a build's tag named before, once the build
+// has moved the tag and no tag names it any more. An image the lab's
+// classic build made goes now, with the steps of it that the lab made and
+// nothing else depends on (nothing could tell it from anyone's dangling
+// image later). One the lab did not make (built by hand with the same
+// Dockerfile) is left as docker build leaves it: dangling, with its parents.
+func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
+	in, err := l.Client.ImageInspect(ctx, id)
+	if errdefs.IsNotFound(err) {
+		// The containerd image store drops an image whose only name a
+		// BuildKit build takes, as it does for docker build; the lab
+		// removed nothing.
+		fmt.Fprintf(out, "    the engine removed the previous %s image %s when this build took its name\n", tag, shortID(id))
+		l.forget(ctx, []string{id})
+		return
+	}
+	if err != nil || len(in.RepoTags) > 0 {
+		return
+	}
+	recorded := l.recorded(ctx)
+	if !ledger.Has(recorded, id) {
+		l.mu.Lock()
+		said := l.leftDangling[id]
+		if l.leftDangling == nil {
+			l.leftDangling = map[string]bool{}
+		}
+		l.leftDangling[id] = true
+		l.mu.Unlock()
+		if !said {
+			fmt.Fprintf(out, "    left the previous %s image %s as docker build leaves it: dangling, with its parents (the lab did not build it)\n", tag, shortID(id))
+		}
+		return
+	}
+	var gone []string
+	for cur := id; cur != "" && ledger.Has(recorded, cur); {
+		in, err := l.Client.ImageInspect(ctx, cur)
+		if err != nil || len(in.RepoTags) > 0 {
+			break
+		}
+		if _, err := l.Client.ImageRemove(ctx, cur, image.RemoveOptions{}); err != nil {
+			if cur == id && !errdefs.IsNotFound(err) {
+				fmt.Fprintf(out, "    kept the previous %s image %s: %v\n", tag, shortID(id), err)
+			}
+			break
+		}
+		gone = append(gone, cur)
+		cur = in.Parent
+	}
+	if len(gone) > 0 {
+		fmt.Fprintf(out, "    removed the previous %s image %s (built by the lab, untagged by this build)\n", tag, shortID(id))
+	}
+	l.forget(ctx, gone)
+}

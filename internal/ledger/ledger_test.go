@@ -1,0 +1,83 @@
+package ledger
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func open(t *testing.T, engine string) *Ledger {
+	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
+	l, err := Open(engine)
+	require.NoError(t, err)
+	return l
+}
+
+func TestAddHasForget(t *testing.T) {
+	l := open(t, "WCEN:P5RR:6226")
+	ids, err := l.IDs()
+	require.NoError(t, err)
+	assert.Empty(t, ids, "a new record is empty")
+
+	require.NoError(t, l.Add("WCEN:P5RR:6226", "1a2b3c4d5e6f", "sha256:abcdefabcdef0123456789"))
+	require.NoError(t, l.Add("WCEN:P5RR:6226", "sha256:1a2b3c4d5e6f99999", "0f0f0f0f0f0f"))
+	ids, err = l.IDs()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"1a2b3c4d5e6f", "abcdefabcdef", "0f0f0f0f0f0f"}, ids, "once each, in order, by their short form")
+	assert.True(t, Has(ids, "sha256:abcdefabcdef0123456789aaaa"))
+	assert.False(t, Has(ids, "sha256:abcdefabcde0"))
+	assert.False(t, Has(ids, ""))
+
+	require.NoError(t, l.Forget("sha256:1a2b3c4d5e6f77"))
+	ids, err = l.IDs()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"abcdefabcdef", "0f0f0f0f0f0f"}, ids)
+}
+
+func TestEnginesHaveRecordsOfTheirOwn(t *testing.T) {
+	a := open(t, "engine-a")
+	b, err := Open("engine-b")
+	require.NoError(t, err)
+	assert.NotEqual(t, a.Path(), b.Path())
+	require.NoError(t, a.Add("engine-a", "aaaaaaaaaaaa"))
+	ids, err := b.IDs()
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+}
+
+func TestDamagedRecordReadsAsEmpty(t *testing.T) {
+	l := open(t, "x")
+	require.NoError(t, os.WriteFile(l.Path(), []byte("{not json"), 0o644))
+	ids, err := l.IDs()
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+	require.NoError(t, l.Add("x", "bbbbbbbbbbbb"))
+	ids, err = l.IDs()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"bbbbbbbbbbbb"}, ids)
+}
+
+// TestConcurrentAddsAreAllKept: the lab's builds record side by side; the
+// lock keeps every one (without it, writers overwrite each other).
+func TestConcurrentAddsAreAllKept(t *testing.T) {
+	l := open(t, "x")
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			other, err := Open("x")
+			if assert.NoError(t, err) {
+				assert.NoError(t, other.Add("x", fmt.Sprintf("%012x", i)))
+			}
+		}()
+	}
+	wg.Wait()
+	ids, err := l.IDs()
+	require.NoError(t, err)
+	assert.Len(t, ids, 20)
+}
