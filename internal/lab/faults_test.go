@@ -448,6 +448,40 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("interrupted cold classic build", func(t *testing.T) {
+		// A changed app: the classic builder commits COPY and go env anew
+		// before the slow step, and the engine may commit the step in
+		// progress after the client has gone.
+		root, err := findTestRoot()
+		require.NoError(t, err)
+		app := t.TempDir()
+		src, err := os.ReadFile(filepath.Join(root, "app", "helloworld.go"))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(app, "helloworld.go"), append(src, []byte("\n// "+randomSuffix(t)+"\n")...), 0o644))
+		slow := labDockerfiles(t, beforeBuild("RUN     sleep 60"))
+		ids := labIDs(t)
+		before := takeSnapshot(t)
+		o := task(t, []string{"LAB_DOCKERFILES=" + slow, "LAB_APP=" + app, "LAB_BUILDER=classic"}, os.Interrupt, "build:v1")
+		assert.Equal(t, 130, o.code, o.stderr)
+		after := settled(t)
+		assert.Equal(t, ids, labIDs(t), "no tag moved")
+		record("Ctrl-C during a cold classic build (a changed app)", o, before)
+		var left []string
+		for _, id := range after.images {
+			if !slices.Contains(before.images, id) {
+				left = append(left, id)
+			}
+		}
+		assert.Equal(t, len(left), recordedSteps(t, left), "every step the interrupted build left is in the lab's record")
+		c := task(t, nil, nil, "clean")
+		require.Equal(t, 0, c.code, c.stderr)
+		for _, id := range left {
+			assert.Error(t, exec.Command("docker", "image", "inspect", id).Run(), "clean removed the interrupted build's step %s", shortID(id))
+		}
+		rerun := task(t, nil, nil, "build")
+		assert.Equal(t, 0, rerun.code, rerun.stderr)
+	})
+
 	t.Run("connection cut mid-build", func(t *testing.T) {
 		sock := cuttingProxy(t, 4096)
 		slow := labDockerfiles(t, beforeBuild("RUN     sleep 2 && echo "+randomSuffix(t)))
