@@ -138,9 +138,27 @@ func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
 	return l.mustInspectBase(ctx, ref)
 }
 
-// InspectBase reports whether ref is on the engine and what it is.
+// InspectBase reports whether ref is on the engine and what it is, without
+// its sizes (a build needs none, and on the containerd store they cost a
+// call for the engine's info; see SizedBase).
 func (l *Lab) InspectBase(ctx context.Context, ref string) (Base, bool, error) {
-	in, sizes, err := l.inspectImage(ctx, ref)
+	return l.inspectBase(ctx, ref, false)
+}
+
+// SizedBase is InspectBase with the base's sizes.
+func (l *Lab) SizedBase(ctx context.Context, ref string) (Base, bool, error) {
+	return l.inspectBase(ctx, ref, true)
+}
+
+func (l *Lab) inspectBase(ctx context.Context, ref string, sized bool) (Base, bool, error) {
+	var in image.InspectResponse
+	var sizes Sizes
+	var err error
+	if sized {
+		in, sizes, err = l.inspectImage(ctx, ref)
+	} else {
+		in, err = l.Client.ImageInspect(ctx, ref)
+	}
 	if errdefs.IsNotFound(err) {
 		return Base{Ref: ref}, false, nil
 	}
@@ -265,11 +283,11 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
 		return fmt.Errorf("make stand-in %s: %w", ref, err)
 	}
-	b, _, err := l.InspectBase(ctx, ref)
+	b, _, err := l.SizedBase(ctx, ref)
 	if err != nil {
 		return err
 	}
-	l.printf("made offline stand-in %s (%s, %s) in %.1fs; %s\n", ref, shortID(b.ID), humanSize(b.Size), time.Since(start).Seconds(), sh.Describe())
+	l.printf("made offline stand-in %s (%s, %s unpacked) in %.1fs; %s\n", ref, shortID(b.ID), humanSize(b.Size), time.Since(start).Seconds(), sh.Describe())
 	return nil
 }
 

@@ -85,11 +85,11 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 	out = append(out, scratch)
 
 	for i := range out {
-		in, err := l.Client.ImageInspect(ctx, out[i].ID)
+		in, sizes, err := l.inspectImage(ctx, out[i].ID)
 		if err != nil {
 			return nil, fmt.Errorf("inspect %s: %w", out[i].Tags[0], err)
 		}
-		out[i].Size, out[i].Layers = in.Size, len(in.RootFS.Layers)
+		out[i].Size, out[i].Layers = sizes.Unpacked, len(in.RootFS.Layers)
 		res, err := l.Run(ctx, out[i].Tags[0])
 		switch {
 		case err != nil:

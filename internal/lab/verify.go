@@ -54,7 +54,7 @@ func (l *Lab) gatherImages(ctx context.Context) (Inventory, error) {
 		inv.Images[im.Name] = f
 	}
 	for i, ref := range l.BaseRefs() {
-		b, _, err := l.InspectBase(ctx, ref)
+		b, _, err := l.SizedBase(ctx, ref)
 		if err != nil {
 			return inv, err
 		}
