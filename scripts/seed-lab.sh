@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The seed's four builds, typed as the seed typed them, with the docker CLI:
 # the other side of `go tool mage bench`. It works in a fresh folder holding
-# helloworld.go and the Dockerfile, as the seed's multi-state-build folder did.
+# helloworld.go and the Dockerfile, as the seed's multi-state-build folder did;
+# LAB_APP names another folder to take helloworld.go from, as for the lab.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp "$root/app/helloworld.go" "$work/"
+cp "${LAB_APP:-$root/app}/helloworld.go" "$work/"
 cd "$work"
 cp "$root/dockerfiles/v1.Dockerfile" Dockerfile
 docker image build -t multi-state:v1 . >/dev/null

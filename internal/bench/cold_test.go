@@ -75,3 +75,31 @@ func TestColdCleanRemovesTheBenchsCachedSteps(t *testing.T) {
 	assert.True(t, exists(foreign), "not on a base: kept")
 	assert.True(t, exists(baseID), "the base itself: kept")
 }
+
+// TestColdCleanUntagsWhatTheBenchMade: the seed script's tags on images
+// made since the snapshot go (clean keeps them: the lab did not build
+// them); a tag on an image from before stays.
+func TestColdCleanUntagsWhatTheBenchMade(t *testing.T) {
+	c, err := engine.Connect(t.Context())
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI needs a Docker Engine: %v", err)
+		}
+		t.Skipf("no Docker Engine: %v", err)
+	}
+	defer c.Close()
+	ctx := t.Context()
+	dir := t.TempDir()
+	repo := "bench-untag-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	tarPath := filepath.Join(dir, "empty.tar")
+	require.NoError(t, exec.Command("tar", "cf", tarPath, "-T", "/dev/null").Run())
+	cli(t, nil, "image", "import", "--change", `CMD ["/x"]`, "--message", "old", tarPath, repo+":old")
+	t.Cleanup(func() { _ = exec.Command("docker", "image", "rm", "-f", repo+":old", repo+":fresh").Run() })
+	before, err := imageIDs(ctx, c)
+	require.NoError(t, err)
+	cli(t, nil, "image", "import", "--change", `CMD ["/y"]`, "--message", "fresh", tarPath, repo+":fresh")
+
+	require.NoError(t, untagSince(ctx, c, before, repo))
+	assert.Error(t, exec.Command("docker", "image", "inspect", repo+":fresh").Run(), "made since the snapshot: untagged")
+	assert.NoError(t, exec.Command("docker", "image", "inspect", repo+":old").Run(), "there before: kept")
+}

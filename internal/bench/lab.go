@@ -1,13 +1,16 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/errdefs"
 
@@ -65,20 +68,42 @@ func Lab(ctx context.Context, root string, out io.Writer, opt Options) error {
 		_, err := r.Time(ctx, Side{Name: "lab clean", Args: []string{bin, "clean"}})
 		return err
 	}
-	// coldClean makes the next build cold: the lab's clean, then the
-	// classic builder's cache, which is untagged images. clean keeps those
-	// that no lab tag leads to (a chain whose tag moved on, or one left by
-	// an interrupted build), and a single one makes a "cold" run warm.
+	// A cold run builds a changed program, as after an edit: each run, on
+	// either side, gets a helloworld.go of its own, so neither side's
+	// classic cache (nor anything an earlier run left on the engine) can
+	// serve it. Before it, the lab's clean, the seed script's tags on what
+	// the bench made (clean keeps those: the lab did not build them), and
+	// the untagged steps the bench's builds left, so the engine does not
+	// fill up.
+	app := filepath.Join(dir, "app")
+	program, err := os.ReadFile(filepath.Join(root, "app", "helloworld.go"))
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(app, 0o755); err != nil {
+		return err
+	}
+	coldRun := 0
 	coldClean := func() error {
 		if err := clean(); err != nil {
+			return err
+		}
+		if err := untagSince(ctx, c, before, lab.Repository); err != nil {
 			return err
 		}
 		n, err := removeUntaggedSince(ctx, c, before, baseIDs(ctx, c, lab.DefaultBaseRefs))
 		if n > 0 {
 			fmt.Fprintf(out, "  (removed %d cached build steps the bench's builds left)\n", n)
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		coldRun++
+		return os.WriteFile(filepath.Join(app, "helloworld.go"), fmt.Appendf(bytes.Clone(program), "\n// cold run %d of the bench at %d\n", coldRun, time.Now().UnixNano()), 0o644)
 	}
+	oursCold, seedCold := ours, seed
+	oursCold.Env = append(slices.Clone(ours.Env), "LAB_APP="+app)
+	seedCold.Env = append(slices.Clone(seed.Env), "LAB_APP="+app)
 
 	var rows []Row
 	// Warm: prime both sides' caches, then alternate.
@@ -104,8 +129,8 @@ func Lab(ctx context.Context, root string, out io.Writer, opt Options) error {
 	}
 	rows = append(rows, row)
 
-	fmt.Fprintln(out, "cold builds (the lab's images removed before every run):")
-	row, err = r.Pair(ctx, "cold, 4 builds", ours, seed, opt.ColdRuns, coldClean, 1.0)
+	fmt.Fprintln(out, "cold builds (a changed program before every run):")
+	row, err = r.Pair(ctx, "cold, 4 builds", oursCold, seedCold, opt.ColdRuns, coldClean, 1.0)
 	if err != nil {
 		return err
 	}
@@ -139,6 +164,26 @@ func imageIDs(ctx context.Context, c engine.Client) (map[string]bool, error) {
 		ids[s.ID] = true
 	}
 	return ids, nil
+}
+
+// untagSince takes repo's tags off the images that are not in before: the
+// bench's own builds, the seed script's side among them.
+func untagSince(ctx context.Context, c engine.Client, before map[string]bool, repo string) error {
+	list, err := c.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("reference", repo))})
+	if err != nil {
+		return fmt.Errorf("list images: %w", err)
+	}
+	for _, s := range list {
+		if before[s.ID] {
+			continue
+		}
+		for _, ref := range s.RepoTags {
+			if _, err := c.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
+				return fmt.Errorf("remove %s: %w", ref, err)
+			}
+		}
+	}
+	return nil
 }
 
 // removeUntaggedSince removes the untagged images that are not in before
