@@ -15,10 +15,13 @@ import (
 
 // Approach is one way to package the program, as built and measured.
 type Approach struct {
-	Name    string
-	Tags    []string
-	ID      string
+	Name string
+	Tags []string
+	ID   string
+	// Size is the unpacked size, compared on every image store; Sizes has
+	// the engine's own too.
 	Size    int64
+	Sizes   Sizes
 	Layers  int
 	Took    time.Duration
 	Output  string
@@ -89,7 +92,7 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inspect %s: %w", out[i].Tags[0], err)
 		}
-		out[i].Size, out[i].Layers = sizes.Unpacked, len(in.RootFS.Layers)
+		out[i].Size, out[i].Sizes, out[i].Layers = sizes.Unpacked, sizes, len(in.RootFS.Layers)
 		res, err := l.Run(ctx, out[i].Tags[0])
 		switch {
 		case err != nil:
