@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
@@ -106,9 +107,9 @@ func labelEachStage(key, value string) func(string, string) string {
 
 // handBuild types the seed's four builds with the docker CLI and the classic
 // builder, in a folder of their own, with a label of the test's own so the
-// chain is the person's and not one the lab committed. It returns every
-// image of the two chains the person's builds made (the tags' images and
-// their parents) and the folder.
+// chain is the person's and not one the lab committed. It returns the
+// images of the two chains that the person's builds made (the tags' images
+// and their parents, less the steps the lab's record names).
 func handBuild(t *testing.T, sfx string) []string {
 	t.Helper()
 	root, err := findTestRoot()
@@ -138,10 +139,16 @@ func handBuild(t *testing.T, sfx string) []string {
 	for _, ref := range DefaultBaseRefs {
 		bases = append(bases, docker(t, "image", "inspect", "--format", "{{.ID}}", ref))
 	}
+	// Steps the person's builds took from the classic cache that the lab
+	// committed first are the lab's, by its record.
+	lg, err := ledger.Open(docker(t, "info", "--format", "{{.ID}}"))
+	require.NoError(t, err)
+	recorded, err := lg.IDs()
+	require.NoError(t, err)
 	var ids []string
 	for _, tag := range []string{"v1", "builder"} {
 		for _, id := range strings.Fields(docker(t, "history", "-q", "--no-trunc", Repository+":"+tag)) {
-			if id != "<missing>" && !slices.Contains(bases, id) {
+			if id != "<missing>" && !slices.Contains(bases, id) && !ledger.Has(recorded, id) {
 				ids = append(ids, id)
 			}
 		}
