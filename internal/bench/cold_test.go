@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docker/docker/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -22,10 +23,9 @@ func cli(t *testing.T, env []string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// TestColdCleanRemovesTheBenchsCachedSteps: an untagged classic build chain
-// made after the snapshot, on a base image, goes; one from before stays, and
-// so does a chain on an image that is not a base.
-func TestColdCleanRemovesTheBenchsCachedSteps(t *testing.T) {
+// connect reaches the engine, or skips (fails in CI) when none answers.
+func connect(t *testing.T) *client.Client {
+	t.Helper()
 	c, err := engine.Connect(t.Context())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -33,7 +33,15 @@ func TestColdCleanRemovesTheBenchsCachedSteps(t *testing.T) {
 		}
 		t.Skipf("no Docker Engine: %v", err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// TestColdCleanRemovesTheBenchsCachedSteps: an untagged classic build chain
+// made after the snapshot, on a base image, goes; one from before stays, and
+// so does a chain on an image that is not a base.
+func TestColdCleanRemovesTheBenchsCachedSteps(t *testing.T) {
+	c := connect(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	// A base of its own, imported from an empty archive, so the test needs
@@ -80,14 +88,7 @@ func TestColdCleanRemovesTheBenchsCachedSteps(t *testing.T) {
 // made since the snapshot go (clean keeps them: the lab did not build
 // them); a tag on an image from before stays.
 func TestColdCleanUntagsWhatTheBenchMade(t *testing.T) {
-	c, err := engine.Connect(t.Context())
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs a Docker Engine: %v", err)
-		}
-		t.Skipf("no Docker Engine: %v", err)
-	}
-	defer c.Close()
+	c := connect(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	repo := "bench-untag-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))

@@ -309,7 +309,7 @@ func (l *Lab) standinShell(ctx context.Context, arch string) (standin.Shell, err
 	if sh.Busybox {
 		_ = os.RemoveAll(dir)
 	} else {
-		l.cleanups = append(l.cleanups, func() { _ = os.RemoveAll(dir) })
+		l.shellDir = dir
 	}
 	l.shell = &sh
 	return sh, nil

@@ -86,7 +86,7 @@ type Lab struct {
 	session  *session.Session
 
 	shell    *standin.Shell
-	cleanups []func()
+	shellDir string // where gosh was built for this run, if it was
 
 	// leftDangling are hand-built images a build's tag moved off, said once.
 	leftDangling map[string]bool
@@ -139,12 +139,13 @@ func Open(ctx context.Context, out io.Writer, building []Image) (*Lab, func(), e
 	return l, func() { l.Close(); _ = c.Close() }, nil
 }
 
-// Close ends the lab's BuildKit session, if it opened one.
+// Close ends the lab's BuildKit session, if it opened one, and removes the
+// shell it built for the stand-ins, if it built one.
 func (l *Lab) Close() {
-	for _, c := range l.cleanups {
-		c()
+	if l.shellDir != "" {
+		_ = os.RemoveAll(l.shellDir)
+		l.shellDir = ""
 	}
-	l.cleanups = nil
 	if l.session != nil {
 		_ = l.session.Close()
 		l.session = nil
