@@ -88,8 +88,9 @@ type Lab struct {
 	shell    *standin.Shell
 	shellDir string // where gosh was built for this run, if it was
 
-	// leftDangling are hand-built images a build's tag moved off, said once.
-	leftDangling map[string]bool
+	// retired are the images whose fate retire has said, once each.
+	retireMu sync.Mutex
+	retired  map[string]bool
 
 	dfMu        sync.Mutex
 	dockerfiles map[string]*dockerfileFile

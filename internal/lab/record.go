@@ -83,13 +83,23 @@ func (l *Lab) forget(ctx context.Context, ids []string) {
 // nothing else depends on (nothing could tell it from anyone's dangling
 // image later). One the lab did not make (built by hand with the same
 // Dockerfile) is left as docker build leaves it: dangling, with its parents.
+//
+// The builds after v1 run side by side and may move tags off the same
+// image, so retire runs one at a time and says each image's fate once: an
+// image another retire removed, or already reported, is not news.
 func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
+	l.retireMu.Lock()
+	defer l.retireMu.Unlock()
+	if l.retired[id] {
+		return
+	}
 	in, err := l.Client.ImageInspect(ctx, id)
 	if errdefs.IsNotFound(err) {
 		// The containerd image store drops an image whose only name a
 		// BuildKit build takes, as it does for docker build; the lab
 		// removed nothing.
 		fmt.Fprintf(out, "    the engine removed the previous %s image %s when this build took its name\n", tag, shortID(id))
+		l.settle(id)
 		l.forget(ctx, []string{id})
 		return
 	}
@@ -98,16 +108,8 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 	}
 	recorded := l.recorded(ctx)
 	if !ledger.Has(recorded, id) {
-		l.mu.Lock()
-		said := l.leftDangling[id]
-		if l.leftDangling == nil {
-			l.leftDangling = map[string]bool{}
-		}
-		l.leftDangling[id] = true
-		l.mu.Unlock()
-		if !said {
-			fmt.Fprintf(out, "    left the previous %s image %s as docker build leaves it: dangling, with its parents (the lab did not build it)\n", tag, shortID(id))
-		}
+		fmt.Fprintf(out, "    left the previous %s image %s as docker build leaves it: dangling, with its parents (the lab did not build it)\n", tag, shortID(id))
+		l.settle(id)
 		return
 	}
 	var gone []string
@@ -127,6 +129,15 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 	}
 	if len(gone) > 0 {
 		fmt.Fprintf(out, "    removed the previous %s image %s (built by the lab, untagged by this build)\n", tag, shortID(id))
+		l.settle(id)
 	}
 	l.forget(ctx, gone)
+}
+
+// settle notes that an image's fate has been said; retireMu is held.
+func (l *Lab) settle(id string) {
+	if l.retired == nil {
+		l.retired = map[string]bool{}
+	}
+	l.retired[id] = true
 }

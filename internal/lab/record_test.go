@@ -1,0 +1,46 @@
+package lab
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/docker/docker/api/types/image"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/ledger"
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// TestRetireSaysOnceWhatBecameOfAnImage: v2's and runtime's builds both
+// move a tag off the same recorded image. The first retire removes it; the
+// second finds it gone and must not blame the engine for the lab's removal.
+func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
+	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
+	lg, err := ledger.Open("fake-engine")
+	require.NoError(t, err)
+	const old = "sha256:a1a1a1a1a1a1ff"
+	require.NoError(t, lg.Add("fake-engine", old))
+	removed := false
+	fc := &fakeClient{
+		imageInspect: func(ref string) (image.InspectResponse, error) {
+			if removed {
+				return image.InspectResponse{}, notFound(ref)
+			}
+			return image.InspectResponse{ID: old}, nil
+		},
+		imageRemove: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
+			assert.False(t, o.PruneChildren)
+			removed = true
+			return []image.DeleteResponse{{Deleted: ref}}, nil
+		},
+	}
+	var out strings.Builder
+	l := New(fc, settings.Settings{}, ".", &out)
+	l.retire(t.Context(), old, "multi-state:runtime", &out)
+	l.retire(t.Context(), old, "multi-state:v2", &out)
+	assert.Equal(t, "    removed the previous multi-state:runtime image a1a1a1a1a1a1 (built by the lab, untagged by this build)\n", out.String())
+	ids, err := lg.IDs()
+	require.NoError(t, err)
+	assert.Empty(t, ids)
+}
