@@ -1,0 +1,265 @@
+package labfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/distribution/reference"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
+)
+
+// DefaultParallel is how many of the later builds run side by side when the
+// file does not say.
+const DefaultParallel = 3
+
+// The entries that carry their line decode through these, which also refuse
+// unknown keys at any depth (the YAML library's own check does not reach
+// into a type that decodes itself).
+func (im *Image) UnmarshalYAML(n *yaml.Node) error {
+	type plain Image
+	return decodeAt(n, (*plain)(im), &im.Line)
+}
+
+func (b *Base) UnmarshalYAML(n *yaml.Node) error {
+	type plain Base
+	return decodeAt(n, (*plain)(b), &b.Line)
+}
+
+func (c *Check) UnmarshalYAML(n *yaml.Node) error {
+	type plain Check
+	return decodeAt(n, (*plain)(c), &c.Line)
+}
+
+func (s *Step) UnmarshalYAML(n *yaml.Node) error {
+	type plain Step
+	return decodeAt(n, (*plain)(s), &s.Line)
+}
+
+func decodeAt(n *yaml.Node, v any, line *int) error {
+	if err := knownKeys(n, reflect.TypeOf(v).Elem()); err != nil {
+		return err
+	}
+	*line = n.Line
+	return n.Decode(v)
+}
+
+// knownKeys refuses a mapping key that t has no field for, at any depth.
+func knownKeys(n *yaml.Node, t reflect.Type) error {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		if t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode {
+			for _, item := range n.Content {
+				if err := knownKeys(item, t.Elem()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct || n.Kind != yaml.MappingNode || t == reflect.TypeOf(Names{}) {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	var names []string
+	for i := range t.NumField() {
+		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		if tag != "" && tag != "-" {
+			fields[tag] = t.Field(i).Type
+			names = append(names, tag)
+		}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		ft, ok := fields[k.Value]
+		if !ok {
+			return fmt.Errorf("line %d: unknown key %q (known here: %s)", k.Line, k.Value, strings.Join(names, ", "))
+		}
+		if err := knownKeys(n.Content[i+1], ft); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// check checks what needs no other file, and fills defaults.
+func (l *Lab) check(display string) error {
+	bad := func(line int, format string, args ...any) error {
+		return &Error{Path: display, Line: line, Msg: fmt.Sprintf(format, args...)}
+	}
+	if l.Version != Version {
+		return bad(0, "version is %d: this lab reads version %d (write version: %d at the top)", l.Version, Version, Version)
+	}
+	if len(l.Images) == 0 {
+		return bad(0, "images is empty: list at least one {tag, dockerfile}")
+	}
+	seen := map[string]int{}
+	for i := range l.Images {
+		im := &l.Images[i]
+		if im.Tag == "" || im.Dockerfile == "" {
+			return bad(im.Line, "an image needs a tag and a dockerfile")
+		}
+		named, err := reference.ParseNormalizedNamed(im.Tag)
+		if err != nil {
+			return bad(im.Line, "tag %q is not an image reference: %v", im.Tag, err)
+		}
+		if _, ok := named.(reference.Tagged); !ok {
+			return bad(im.Line, "tag %q has no tag part: write it as repository:tag", im.Tag)
+		}
+		if im.Name == "" {
+			im.Name = im.Tag[strings.LastIndex(im.Tag, ":")+1:]
+		}
+		for _, key := range []string{"name " + im.Name, "tag " + im.Tag} {
+			if first, dup := seen[key]; dup {
+				return bad(im.Line, "%s is listed twice (first at line %d)", key, first)
+			}
+			seen[key] = im.Line
+		}
+		if filepath.IsAbs(im.Dockerfile) {
+			return bad(im.Line, "dockerfile %s is absolute: give it relative to %s", im.Dockerfile, Name)
+		}
+	}
+	if l.Build.Parallel == 0 {
+		l.Build.Parallel = DefaultParallel
+	}
+	if l.Build.Parallel < 1 {
+		return bad(0, "build.parallel is %d: give 1 or more", l.Build.Parallel)
+	}
+	listed := func(line int, what, name string) error {
+		if _, ok := l.ImageNamed(name); !ok {
+			return bad(line, "%s names %q, which is not in images (%s)", what, name, strings.Join(l.names(), ", "))
+		}
+		return nil
+	}
+	roles := map[string]bool{}
+	for _, b := range l.Bases {
+		if b.Role == "" || b.Image == "" {
+			return bad(b.Line, "a base needs a role and an image")
+		}
+		if roles[b.Role] {
+			return bad(b.Line, "base role %s is listed twice", b.Role)
+		}
+		roles[b.Role] = true
+		if err := listed(b.Line, "base "+b.Role, b.Image); err != nil {
+			return err
+		}
+	}
+	for _, c := range l.Checks {
+		if c.Name == "" {
+			return bad(c.Line, "a check needs a name")
+		}
+		switch k := c.kinds(); len(k) {
+		case 0:
+			return bad(c.Line, "check %q has no kind: give one of %s", c.Name, kindNames)
+		case 1:
+		default:
+			return bad(c.Line, "check %q has several kinds (%s): give one per check", c.Name, strings.Join(k, ", "))
+		}
+		names, needBase := c.Images()
+		for _, n := range names {
+			if err := listed(c.Line, "check "+quote(c.Name), n); err != nil {
+				return err
+			}
+			if _, ok := l.BaseOf(n); needBase && !ok {
+				return bad(c.Line, "check %q needs %s's base: add {role: ..., image: %s} to bases", c.Name, n, n)
+			}
+		}
+		if msg := c.checkParams(); msg != "" {
+			return bad(c.Line, "check %q: %s", c.Name, msg)
+		}
+	}
+	for _, s := range l.Walkthrough {
+		if s.Title == "" {
+			return bad(s.Line, "a walkthrough step needs a title")
+		}
+		for _, n := range s.Build {
+			if err := listed(s.Line, "step "+quote(s.Title), n); err != nil {
+				return err
+			}
+		}
+		for _, a := range s.Do {
+			if !slices.Contains(Actions, a) {
+				return bad(s.Line, "step %q: do %q is not one of %s", s.Title, a, strings.Join(Actions, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+// checkFiles checks the files the lab names: each Dockerfile exists and
+// parses, each target is a stage of it, each base's stage starts from an
+// image, and each file a step shows exists.
+func (l *Lab) checkFiles(display string) error {
+	for _, im := range l.Images {
+		path := l.DockerfilePath(im)
+		f, err := os.Open(path)
+		if err != nil {
+			return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: dockerfile %s does not exist beside %s", im.Tag, im.Dockerfile, Name)}
+		}
+		_, err = dockerfile.Check(path, f, im.Target)
+		f.Close()
+		if err != nil {
+			return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: %v", im.Tag, err)}
+		}
+	}
+	for _, b := range l.Bases {
+		if _, err := l.BaseRef(b); err != nil {
+			return &Error{Path: display, Line: b.Line, Msg: err.Error()}
+		}
+	}
+	for _, s := range l.Walkthrough {
+		for _, f := range s.Show {
+			if _, err := os.Stat(filepath.Join(l.Dir, filepath.FromSlash(f))); err != nil {
+				return &Error{Path: display, Line: s.Line, Msg: fmt.Sprintf("step %q shows %s, which does not exist beside %s", s.Title, f, Name)}
+			}
+		}
+	}
+	return nil
+}
+
+// BaseRef is the image a base's image starts its final stage from, as
+// docker names it ("golang:latest"), following FROM lines that name an
+// earlier stage.
+func (l *Lab) BaseRef(b Base) (string, error) {
+	im, _ := l.ImageNamed(b.Image)
+	data, err := os.ReadFile(l.DockerfilePath(im))
+	if err != nil {
+		return "", err
+	}
+	stages, err := dockerfile.Check(im.Dockerfile, strings.NewReader(string(data)), im.Target)
+	if err != nil {
+		return "", err
+	}
+	i := len(stages) - 1
+	if im.Target != "" {
+		i = slices.IndexFunc(stages, func(s dockerfile.Stage) bool { return s.Name == im.Target })
+	}
+	for range stages {
+		from := stages[i].Base
+		j := slices.IndexFunc(stages[:i], func(s dockerfile.Stage) bool { return strings.EqualFold(s.Name, from) })
+		if j < 0 {
+			named, err := reference.ParseNormalizedNamed(from)
+			if err != nil {
+				return "", fmt.Errorf("base %s: %s's stage starts FROM %q, not an image reference", b.Role, im.Name, from)
+			}
+			return reference.FamiliarString(reference.TagNameOnly(named)), nil
+		}
+		i = j
+	}
+	return "", fmt.Errorf("base %s: %s's stages start from each other", b.Role, im.Name)
+}
+
+func (l *Lab) names() []string {
+	var out []string
+	for _, im := range l.Images {
+		out = append(out, im.Name)
+	}
+	return out
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
