@@ -21,12 +21,12 @@ var Default = All
 
 // All runs the whole lab: clean, build, verify, run, then the image table.
 func All(ctx context.Context) error {
-	return targets.RunBuild(ctx, lab.Images, (*lab.Lab).All)
+	return targets.Run(ctx, (*lab.Lab).All)
 }
 
-// Build builds multi-state:v1, v2, builder and runtime in the seed's order.
+// Build builds the lab file's images in its order: multi-state:v1, v2, builder and runtime.
 func Build(ctx context.Context) error {
-	return targets.RunBuild(ctx, lab.Images, func(l *lab.Lab, ctx context.Context) error {
+	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
 		_, err := l.BuildAll(ctx)
 		return err
 	})
@@ -62,16 +62,15 @@ func Compare(ctx context.Context) error {
 
 // Walkthrough replays the seed step by step: its commands, then the same through the API.
 func Walkthrough(ctx context.Context) error {
-	return targets.RunBuild(ctx, lab.Images, func(l *lab.Lab, ctx context.Context) error {
+	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
 		return l.Walkthrough(ctx, os.Stdin)
 	})
 }
 
-// Context writes multi-state:v1's build context to standard output as a tar stream (try: go tool mage context | tar t).
+// Context writes the first image's (multi-state:v1's) build context to standard output as a tar stream (try: go tool mage context | tar t).
 func Context() error {
 	return targets.RunOffline(func(l *lab.Lab) error {
-		im, _ := lab.ImageNamed("v1")
-		return l.WriteContextTar(os.Stdout, im)
+		return l.WriteContextTar(os.Stdout, l.Images()[0])
 	})
 }
 

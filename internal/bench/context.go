@@ -117,8 +117,9 @@ func Context(ctx context.Context, root string, out io.Writer, opt ContextOptions
 	// The data stage copies everything, so all of it is sent; BuildKit
 	// skips the stage itself, since runtime does not need it.
 	v1 := "FROM alpine AS data\nCOPY data /data\n\nFROM alpine\nCOPY helloworld.go /\n"
-	for _, n := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
-		if err := os.WriteFile(filepath.Join(dfs, n), []byte(v1), 0o644); err != nil {
+	lab := "version: 1\nimages: [{tag: multi-state:v1, dockerfile: v1.Dockerfile}]\nbases: [{role: alpine, image: v1}]\n"
+	for n, text := range map[string]string{"v1.Dockerfile": v1, "lab.yaml": lab} {
+		if err := os.WriteFile(filepath.Join(dfs, n), []byte(text), 0o644); err != nil {
 			return err
 		}
 	}

@@ -15,54 +15,29 @@ import (
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
 
-// Base is a base image on the engine as the lab found or made it.
-type Base struct {
-	Ref     string
-	ID      string
-	Standin bool
-	// Size is the unpacked size (see Sizes).
-	Size   int64
-	Sizes  Sizes
-	Layers []string
-}
-
-// Kind says "stand-in" or "real".
-func (b Base) Kind() string {
-	if b.Standin {
-		return "stand-in"
-	}
-	return "real"
-}
-
-// DefaultBaseRefs are the tags the lab's own FROM lines resolve to.
+// DefaultBaseRefs are the tags the seed's FROM lines resolve to.
 var DefaultBaseRefs = []string{"golang:latest", "alpine:latest"}
 
-// baseRoles name the bases in BaseRefs' order: the builder stage's and the
-// runtime stage's.
-var baseRoles = []string{"golang", "alpine"}
-
-// BaseRefs are the two base images the builds start from: the first and the
-// last stage's FROM in v2.Dockerfile (LAB_DOCKERFILES may name others, such
-// as a registry's), normalized as docker names them ("golang:latest").
+// BaseRefs are the base images the lab file's checks measure against, in
+// its bases' order (golang:latest and alpine:latest in the seed's lab): the
+// FROM of each base image's final stage, as docker names it.
 func (l *Lab) BaseRefs() []string {
 	if l.baseRefs != nil {
 		return l.baseRefs
 	}
-	l.baseRefs = DefaultBaseRefs
-	im, _ := ImageNamed("v2")
-	stages, err := l.stages(l.dockerfilePath(im), "")
-	if err != nil || len(stages) < 2 {
-		return l.baseRefs
+	refs := []string{}
+	for _, b := range l.Def.Bases {
+		// The lab file was checked when it was read: every base resolves.
+		ref, _ := l.Def.BaseRef(b)
+		refs = append(refs, ref)
 	}
-	refs := []string{normalizeRef(stages[0].Base), normalizeRef(stages[len(stages)-1].Base)}
-	if refs[0] != "" && refs[1] != "" {
-		l.baseRefs = refs
-	}
-	return l.baseRefs
+	l.baseRefs = refs
+	return refs
 }
 
 // normalizeRef gives an image reference as docker prints it, with its tag:
@@ -208,7 +183,7 @@ func (l *Lab) MakeStandins(ctx context.Context) error {
 			return err
 		}
 		if ok {
-			l.printf("%s: already here (%s, %s), left as it is\n", ref, b.Kind(), shortID(b.ID))
+			l.printf("%s: already here (%s, %s), left as it is\n", ref, b.Kind(), display.ShortID(b.ID))
 			continue
 		}
 		if err := l.makeStandin(ctx, ref); err != nil {
@@ -237,7 +212,7 @@ func (l *Lab) RemoveStandins(ctx context.Context) error {
 				errs = append(errs, fmt.Errorf("remove %s: %w", ref, err))
 				continue
 			}
-			l.printf("removed stand-in %s (%s)\n", ref, shortID(b.ID))
+			l.printf("removed stand-in %s (%s)\n", ref, display.ShortID(b.ID))
 		}
 	}
 	l.bases = nil
@@ -287,7 +262,7 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
-	l.printf("made offline stand-in %s (%s, %s unpacked) in %.1fs; %s\n", ref, shortID(b.ID), humanSize(b.Size), time.Since(start).Seconds(), sh.Describe())
+	l.printf("made offline stand-in %s (%s, %s unpacked) in %.1fs; %s\n", ref, display.ShortID(b.ID), display.HumanSize(b.Size), time.Since(start).Seconds(), sh.Describe())
 	return nil
 }
 

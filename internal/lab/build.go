@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/build"
 
 	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -31,8 +32,9 @@ type Built struct {
 	Requested time.Time
 }
 
-// BuildAll builds the four lab images and reports them in the seed's order.
-// v1 is built first; v2, builder and runtime then run side by side: every
+// BuildAll builds the lab file's images and reports them in its order. The
+// first (v1) is built alone; the rest (v2, builder and runtime in the
+// seed's lab) then run side by side, at most build.parallel at a time: every
 // stage they need is in the cache v1 just made (for the classic builder,
 // which does not dedupe concurrent work, as for BuildKit, which does), so
 // the engine does each step once and the wall time is the slowest build's,
@@ -53,7 +55,11 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	if err := l.prepareConcurrent(ctx); err != nil {
 		return nil, err
 	}
-	rest := Images[1:]
+	images := l.Images()
+	rest := images[1:]
+	// slots bounds the later builds in flight to the lab file's
+	// build.parallel.
+	slots := make(chan struct{}, l.Def.Build.Parallel)
 	type result struct {
 		b   Built
 		err error
@@ -66,6 +72,13 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	launch := func(i int, hold func() error) {
 		go func() {
 			defer close(done[i])
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			case <-bctx.Done():
+				results[i].err = bctx.Err()
+				return
+			}
 			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold)
 		}()
 	}
@@ -85,7 +98,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 			launch(i, func() error { return gate.wait(bctx) })
 		}
 	}
-	first, err := l.buildTo(ctx, Images[0], nil, func() { v1Staged.open(true) }, nil)
+	first, err := l.buildTo(ctx, images[0], nil, func() { v1Staged.open(true) }, nil)
 	if err != nil {
 		v1Staged.open(false)
 		v1Done.open(false)
@@ -331,7 +344,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	default:
 	}
 	took := time.Since(start)
-	fmt.Fprintf(out, "    %s = %s (%.1fs)\n", tag, shortID(id), took.Seconds())
+	fmt.Fprintf(out, "    %s = %s (%.1fs)\n", tag, display.ShortID(id), took.Seconds())
 	if previous != "" && previous != id {
 		l.retire(ctx, previous, tag, out)
 	}
@@ -384,7 +397,7 @@ func (h *heldWriter) Write(p []byte) (int, error) {
 // commit instead (see package ledger), so it can tell them from the same
 // Dockerfile built by hand.
 func (l *Lab) buildLabels(spec buildSpec) map[string]string {
-	if l.Settings.Builder == settings.Classic && isLabTag(spec.Tags[0]) {
+	if l.Settings.Builder == settings.Classic && l.isLabTag(spec.Tags[0]) {
 		return nil
 	}
 	return map[string]string{LabelLab: LabValue}
@@ -394,7 +407,7 @@ func (l *Lab) buildLabels(spec buildSpec) map[string]string {
 // lab label (a classic build, the lab's or a person's, made it); else "".
 // Once the build has moved the tag, retire decides what becomes of it.
 func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
-	if !isLabTag(spec.Tags[0]) {
+	if !l.isLabTag(spec.Tags[0]) {
 		return ""
 	}
 	in, err := l.Client.ImageInspect(ctx, spec.Tags[0])
@@ -465,4 +478,10 @@ func (l *Lab) WriteContextTar(w io.Writer, im Image) error {
 		return err
 	}
 	return c.Write(w)
+}
+
+// isLabTag reports whether ref is a tag in one of the lab file's
+// repositories.
+func (l *Lab) isLabTag(ref string) bool {
+	return Engine{Repositories: l.Def.Repositories()}.isLabTag(ref)
 }

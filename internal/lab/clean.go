@@ -13,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/errdefs"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -43,25 +44,26 @@ func (p Plan) Empty() bool {
 	return len(p.Containers) == 0 && len(p.Tags) == 0 && len(p.Untagged) == 0
 }
 
-// isLabTag reports whether a reference is one of the lab's tags.
-func isLabTag(ref string) bool {
+// isLabTag reports whether a reference is one of the lab's tags: a tag in
+// a repository of the lab file's images (multi-state in the seed's lab).
+func (e Engine) isLabTag(ref string) bool {
 	repo, _ := splitRef(ref)
-	return repo == Repository
+	return slices.Contains(e.Repositories, repo)
 }
 
 // isLabName reports whether a container was made by one of the lab's names:
-// a multi-state tag or a comparison tag.
-func isLabName(ref string) bool {
+// a lab tag or a comparison tag.
+func (e Engine) isLabName(ref string) bool {
 	repo, _ := splitRef(ref)
-	return repo == Repository || slices.Contains(CompareRepositories, repo)
+	return e.isLabTag(ref) || slices.Contains(CompareRepositories, repo)
 }
 
 // isOwnedTag reports whether clean removes the tag ref of an image with
-// these labels: every multi-state tag, and a comparison lab tag
-// (helloworld, helloworld-build) only on an image the lab built, so a user's
-// own helloworld image is kept.
-func isOwnedTag(ref string, labels map[string]string) bool {
-	if isLabTag(ref) {
+// these labels: every lab tag, and a comparison lab tag (helloworld,
+// helloworld-build) only on an image the lab built, so a user's own
+// helloworld image is kept.
+func (e Engine) isOwnedTag(ref string, labels map[string]string) bool {
+	if e.isLabTag(ref) {
 		return true
 	}
 	repo, _ := splitRef(ref)
@@ -81,8 +83,11 @@ var madeByID = regexp.MustCompile(`^(sha256:)?[0-9a-f]{12,64}$`)
 // steps too), every container with the name it was made from, and the
 // lab's record of the images its classic builds committed.
 type Engine struct {
-	Images     []image.Summary
-	Containers []ContainerRef
+	// Repositories are the lab file's image repositories: their tags are
+	// the lab's.
+	Repositories []string
+	Images       []image.Summary
+	Containers   []ContainerRef
 	// ContainerImage maps a container's ID to its image's ID.
 	ContainerImage map[string]string
 	// ContainerLabels maps a container's ID to its own labels.
@@ -124,11 +129,11 @@ func PlanClean(e Engine) Plan {
 		img, known := byID[imgID]
 		labImage := known && e.madeByLab(img)
 		switch {
-		case e.ContainerLabels[c.ID][LabelContainer] == LabValue, isLabName(c.Image) && labImage:
+		case e.ContainerLabels[c.ID][LabelContainer] == LabValue, e.isLabName(c.Image) && labImage:
 			p.Containers = append(p.Containers, c)
-		case labImage || known && slices.ContainsFunc(img.RepoTags, isLabTag):
+		case labImage || known && slices.ContainsFunc(img.RepoTags, e.isLabTag):
 			usedByKept[imgID] = append(usedByKept[imgID], c)
-			p.Kept = append(p.Kept, fmt.Sprintf("container %s (%s, %s): yours, %s", c.Name, c.Image, c.State, madeFrom(c.Image, labImage)))
+			p.Kept = append(p.Kept, fmt.Sprintf("container %s (%s, %s): yours, %s", c.Name, c.Image, c.State, e.madeFrom(c.Image, labImage)))
 		}
 	}
 
@@ -139,7 +144,7 @@ func PlanClean(e Engine) Plan {
 		}
 		var owned, others []string
 		for _, t := range s.RepoTags {
-			if isOwnedTag(t, s.Labels) {
+			if e.isOwnedTag(t, s.Labels) {
 				owned = append(owned, t)
 			} else if t != "<none>:<none>" {
 				others = append(others, t)
@@ -152,14 +157,14 @@ func PlanClean(e Engine) Plan {
 		names := strings.Join(owned, ", ")
 		switch {
 		case !e.madeByLab(s):
-			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): not built by the lab (a docker build of yours?); docker image rm removes it", names, shortID(s.ID)))
+			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): not built by the lab (a docker build of yours?); docker image rm removes it", names, display.ShortID(s.ID)))
 		case len(others) == 0 && len(usedByKept[s.ID]) > 0:
-			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): your container %s uses it", names, shortID(s.ID), usedByKept[s.ID][0].Name))
+			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): your container %s uses it", names, display.ShortID(s.ID), usedByKept[s.ID][0].Name))
 		default:
 			p.Tags = append(p.Tags, owned...)
 			if len(others) > 0 {
 				slices.Sort(others)
-				p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): tagged by you from a lab image", strings.Join(others, ", "), shortID(s.ID)))
+				p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): tagged by you from a lab image", strings.Join(others, ", "), display.ShortID(s.ID)))
 			} else {
 				tagless[s.ID] = true
 			}
@@ -210,11 +215,11 @@ func PlanClean(e Engine) Plan {
 }
 
 // madeFrom says why a container that uses a lab image is the user's.
-func madeFrom(ref string, labImage bool) string {
+func (e Engine) madeFrom(ref string, labImage bool) string {
 	switch {
 	case madeByID.MatchString(ref):
 		return "made from the image ID"
-	case isLabName(ref) && !labImage:
+	case e.isLabName(ref) && !labImage:
 		return "made from an image the lab did not build"
 	default:
 		return "made from your tag " + ref
@@ -230,12 +235,12 @@ func (l *Lab) Clean(ctx context.Context) error {
 	}
 	p := PlanClean(e)
 	if p.Empty() {
-		l.printf("nothing to clean: no %s (or comparison) images or containers made from them\n", Repository)
+		l.printf("nothing to clean: no %s (or comparison) images or containers made from them\n", strings.Join(e.Repositories, ", "))
 	}
 	var errs []error
 	for _, c := range p.Containers {
 		if err := l.Client.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("remove container %s: %w", shortID(c.ID), err))
+			errs = append(errs, fmt.Errorf("remove container %s: %w", display.ShortID(c.ID), err))
 			continue
 		}
 		l.printf("removed container %s (%s, %s)\n", c.Name, c.Image, c.State)
@@ -263,7 +268,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 // readEngine lists every image and container, with the name each container
 // was made from, and the lab's record for this engine.
 func (l *Lab) readEngine(ctx context.Context) (Engine, error) {
-	var e Engine
+	e := Engine{Repositories: l.Def.Repositories()}
 	var err error
 	if e.Images, err = l.Client.ImageList(ctx, image.ListOptions{All: true}); err != nil {
 		return e, fmt.Errorf("list images: %w", err)
@@ -289,7 +294,7 @@ func (l *Lab) readEngine(ctx context.Context) (Engine, error) {
 			}
 		}
 		if madeByID.MatchString(made) {
-			made = shortID(made)
+			made = display.ShortID(made)
 		}
 		e.Containers = append(e.Containers, ContainerRef{ID: c.ID, Name: name, Image: made, State: c.State})
 		e.ContainerImage[c.ID] = c.ImageID
@@ -345,24 +350,24 @@ func (l *Lab) CleanAll(ctx context.Context) error {
 	if l.Settings.Confirm != settings.ConfirmCleanAll {
 		l.printf("clean:all would remove %d containers and %d images:\n", len(containers), len(images))
 		for _, c := range containers {
-			l.printf("  container %s (%s, %s)\n", shortID(c.ID), c.Image, c.State)
+			l.printf("  container %s (%s, %s)\n", display.ShortID(c.ID), c.Image, c.State)
 		}
 		for _, s := range images {
 			tags := "<none>"
 			if !untagged(s) {
 				tags = strings.Join(s.RepoTags, ", ")
 			}
-			l.printf("  image %s %s\n", shortID(s.ID), tags)
+			l.printf("  image %s %s\n", display.ShortID(s.ID), tags)
 		}
 		return ErrNotConfirmed
 	}
 	var errs []error
 	for _, c := range containers {
 		if err := l.Client.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("remove container %s: %w", shortID(c.ID), err))
+			errs = append(errs, fmt.Errorf("remove container %s: %w", display.ShortID(c.ID), err))
 			continue
 		}
-		l.printf("removed container %s (%s)\n", shortID(c.ID), c.Image)
+		l.printf("removed container %s (%s)\n", display.ShortID(c.ID), c.Image)
 	}
 	for _, s := range images {
 		if err := l.removeImage(ctx, s.ID, true); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -70,9 +71,9 @@ func TestCleanLeavesTheUsersThingsAlone(t *testing.T) {
 				"removed container " + seedRun + " (" + Repository + ":v1, created)",
 				"kept container " + running + " (" + mine + ", running): yours, made from your tag " + mine,
 				"kept container " + stopped + " (" + mine + ", created): yours, made from your tag " + mine,
-				"kept container " + byID + " (" + shortID(builderID) + ", created): yours, made from the image ID",
-				"kept " + Repository + ":builder (" + shortID(builderID) + "): your container " + byID + " uses it",
-				"kept " + mine + " (" + shortID(docker(t, "image", "inspect", "--format", "{{.ID}}", mine)) + "): tagged by you from a lab image",
+				"kept container " + byID + " (" + display.ShortID(builderID) + ", created): yours, made from the image ID",
+				"kept " + Repository + ":builder (" + display.ShortID(builderID) + "): your container " + byID + " uses it",
+				"kept " + mine + " (" + display.ShortID(docker(t, "image", "inspect", "--format", "{{.ID}}", mine)) + "): tagged by you from a lab image",
 			} {
 				assert.Contains(t, out.String(), line+"\n")
 			}
@@ -193,18 +194,18 @@ func TestHandBuiltImagesSurviveALabBuild(t *testing.T) {
 			// The person's image is left as docker build leaves it: dangling
 			// on a graph driver; on the containerd store a BuildKit build
 			// that takes an image's only name makes the engine drop it.
-			assert.Regexp(t, ` image `+shortID(handV1)+`( as docker build leaves it: dangling, with its parents \(the lab did not build it\)| when this build took its name)`, out.String())
+			assert.Regexp(t, ` image `+display.ShortID(handV1)+`( as docker build leaves it: dangling, with its parents \(the lab did not build it\)| when this build took its name)`, out.String())
 			var survivors []string
 			for _, id := range hand {
 				if exists(id) {
 					survivors = append(survivors, id)
 				} else {
-					assert.Contains(t, out.String(), "the engine removed the previous "+Repository+":", "%s is gone only where the engine dropped it", shortID(id))
+					assert.Contains(t, out.String(), "the engine removed the previous "+Repository+":", "%s is gone only where the engine dropped it", display.ShortID(id))
 				}
 			}
 			require.NoError(t, l.Clean(ctx))
 			for _, id := range survivors {
-				assert.True(t, exists(id), "the person's image %s survives the lab's clean", shortID(id))
+				assert.True(t, exists(id), "the person's image %s survives the lab's clean", display.ShortID(id))
 			}
 		})
 	}

@@ -45,7 +45,8 @@ func engineState() Engine {
 		{ID: "sha256:c1c1c1c1c1c1ff", RepoTags: []string{"multi-state:byid"}, Labels: labLabels},
 	}
 	e := Engine{
-		Images: images,
+		Repositories: []string{Repository},
+		Images:       images,
 		Containers: []ContainerRef{
 			{ID: "c-run", Name: "seed-run", Image: "multi-state:runtime", State: "exited"},
 			{ID: "c-lab", Name: "lab-made", Image: "sha256:whatever", State: "created"},
@@ -101,7 +102,7 @@ func TestPlanCleanSelectsOnlyTheLabs(t *testing.T) {
 }
 
 func TestPlanCleanEmpty(t *testing.T) {
-	p := PlanClean(Engine{})
+	p := PlanClean(Engine{Repositories: []string{Repository}})
 	assert.True(t, p.Empty())
 }
 
@@ -109,6 +110,7 @@ func TestPlanCleanEmpty(t *testing.T) {
 // recorded chain goes, deepest first.
 func TestPlanCleanTakesAChainWhole(t *testing.T) {
 	e := Engine{
+		Repositories: []string{Repository},
 		Images: []image.Summary{
 			{ID: "sha256:a1a1a1a1a1a1ff", ParentID: "sha256:base"},
 			{ID: "sha256:a3a3a3a3a3a3ff", ParentID: "sha256:a2a2a2a2a2a2ff"},
@@ -167,7 +169,7 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 		},
 	}
 	var out strings.Builder
-	l := New(fc, settings.Settings{}, ".", &out)
+	l := New(fc, settings.Settings{}, projectRoot(t), &out)
 	require.NoError(t, l.Clean(t.Context()))
 	assert.Equal(t, []string{"c-run", "c-lab", "c-old"}, removedContainers)
 	assert.Equal(t, []string{"helloworld-build:latest", "helloworld:v1", "multi-state:builder", "multi-state:classic", "multi-state:runtime", "multi-state:v1", "multi-state:v2", "sha256:a2a2a2a2a2a2ff", "sha256:oldbuild"}, removedImages)
@@ -191,7 +193,7 @@ func TestCleanWithNothingToDo(t *testing.T) {
 		containerList: func(container.ListOptions) ([]container.Summary, error) { return nil, nil },
 	}
 	var out strings.Builder
-	require.NoError(t, New(fc, settings.Settings{}, ".", &out).Clean(t.Context()))
+	require.NoError(t, New(fc, settings.Settings{}, projectRoot(t), &out).Clean(t.Context()))
 	assert.Equal(t, "nothing to clean: no multi-state (or comparison) images or containers made from them\n", out.String())
 }
 
@@ -213,7 +215,7 @@ func TestCleanAllWithoutConfirmationRemovesNothing(t *testing.T) {
 		// No remove funcs: calling one would panic on the nil interface.
 	}
 	var out strings.Builder
-	err := New(fc, settings.Settings{Confirm: "yes"}, ".", &out).CleanAll(t.Context())
+	err := New(fc, settings.Settings{Confirm: "yes"}, projectRoot(t), &out).CleanAll(t.Context())
 	require.ErrorIs(t, err, ErrNotConfirmed)
 	assert.Equal(t, ExitEnvironment, ExitCode(err))
 	assert.Contains(t, out.String(), "clean:all would remove 5 containers and 10 images:\n")
@@ -234,7 +236,7 @@ func TestCleanAllWithConfirmationRemovesEverything(t *testing.T) {
 		},
 	}
 	var out strings.Builder
-	require.NoError(t, New(fc, settings.Settings{Confirm: settings.ConfirmCleanAll}, ".", &out).CleanAll(t.Context()))
+	require.NoError(t, New(fc, settings.Settings{Confirm: settings.ConfirmCleanAll}, projectRoot(t), &out).CleanAll(t.Context()))
 	assert.Equal(t, 5+10, removed)
 }
 
@@ -243,6 +245,7 @@ func TestCleanAllWithConfirmationRemovesEverything(t *testing.T) {
 // its parents stay too.
 func TestPlanCleanKeepsWhatAPersonBuiltOn(t *testing.T) {
 	e := Engine{
+		Repositories: []string{Repository},
 		Images: []image.Summary{
 			{ID: "sha256:a1a1a1a1a1a1ff", ParentID: "sha256:base"},
 			{ID: "sha256:a2a2a2a2a2a2ff", ParentID: "sha256:a1a1a1a1a1a1ff", RepoTags: []string{"multi-state:builder"}},

@@ -10,7 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/report"
+	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
 // Approach is one way to package the program, as built and measured.
@@ -71,7 +73,7 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 	out = append(out, pattern)
 
 	// 3. Multi-stage: the lab's own runtime image.
-	rt, _ := ImageNamed("runtime")
+	rt := l.runImage()
 	b, err := l.Build(ctx, rt)
 	if err != nil {
 		return nil, err
@@ -144,9 +146,9 @@ func CheckOrdering(a []Approach) []Check {
 		diff = -diff
 	}
 	return []Check{
-		{Name: "single stage > builder pattern", Expected: "single stage larger", Actual: fmt.Sprintf("%s vs %s", humanSize(single), humanSize(pattern)), Pass: single > pattern},
-		{Name: "builder pattern ~ multi-stage", Expected: "within 1 MiB", Actual: fmt.Sprintf("%s vs %s (%d bytes apart)", humanSize(pattern), humanSize(multi), diff), Pass: diff <= MiB},
-		{Name: "multi-stage > static on scratch", Expected: "scratch smaller", Actual: fmt.Sprintf("%s vs %s", humanSize(multi), humanSize(scratch)), Pass: multi > scratch},
+		{Name: "single stage > builder pattern", Expected: "single stage larger", Actual: fmt.Sprintf("%s vs %s", display.HumanSize(single), display.HumanSize(pattern)), Pass: single > pattern},
+		{Name: "builder pattern ~ multi-stage", Expected: "within 1 MiB", Actual: fmt.Sprintf("%s vs %s (%d bytes apart)", display.HumanSize(pattern), display.HumanSize(multi), diff), Pass: diff <= verify.MiB},
+		{Name: "multi-stage > static on scratch", Expected: "scratch smaller", Actual: fmt.Sprintf("%s vs %s", display.HumanSize(multi), display.HumanSize(scratch)), Pass: multi > scratch},
 		{Name: "every approach prints Hello World", Expected: "Hello World, exit 0", Actual: outputs(a), Pass: allHello(a)},
 	}
 }
@@ -177,7 +179,7 @@ func WriteComparison(w io.Writer, a []Approach) {
 	tw := tabwriter.NewWriter(w, 0, 1, 3, ' ', 0)
 	fmt.Fprintln(tw, "APPROACH\tIMAGE\tIMAGE ID\tSIZE\tBYTES\tLAYERS\tBUILD TIME")
 	for _, x := range a {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%.1fs\n", x.Name, strings.Join(x.Tags, ", "), shortID(x.ID), humanSize(x.Size), x.Size, x.Layers, x.Took.Seconds())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%.1fs\n", x.Name, strings.Join(x.Tags, ", "), display.ShortID(x.ID), display.HumanSize(x.Size), x.Size, x.Layers, x.Took.Seconds())
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
@@ -199,8 +201,8 @@ func (l *Lab) ShowComparison(ctx context.Context) error {
 	WriteComparison(l.Out, a)
 	l.printf("\n")
 	checks := CheckOrdering(a)
-	WriteChecks(l.Out, checks)
-	if n := Failed(checks); n > 0 {
+	verify.WriteChecks(l.Out, checks)
+	if n := verify.Failed(checks); n > 0 {
 		return fmt.Errorf("%w: %d of %d", ErrOrdering, n, len(checks))
 	}
 	return nil

@@ -1,11 +1,14 @@
 package lab
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/verify"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,14 +22,14 @@ func approaches(single, pattern, multi, scratch int64) []Approach {
 }
 
 func TestCheckOrdering(t *testing.T) {
-	assert.Empty(t, failedNames(CheckOrdering(approaches(841_000_000, 9_140_000, 9_140_000, 1_600_000))))
+	assert.Zero(t, verify.Failed(CheckOrdering(approaches(841_000_000, 9_140_000, 9_140_000, 1_600_000))))
 	cases := []struct {
 		name   string
 		a      []Approach
 		failed []string
 	}{
 		{"single not larger", approaches(9_000_000, 9_140_000, 9_140_000, 1_600_000), []string{"single stage > builder pattern"}},
-		{"pattern and multi-stage far apart", approaches(841_000_000, 9_140_000, 9_140_000+MiB+1, 1_600_000), []string{"builder pattern ~ multi-stage"}},
+		{"pattern and multi-stage far apart", approaches(841_000_000, 9_140_000, 9_140_000+verify.MiB+1, 1_600_000), []string{"builder pattern ~ multi-stage"}},
 		{"scratch not smaller", approaches(841_000_000, 9_140_000, 9_140_000, 9_140_000), []string{"multi-stage > static on scratch"}},
 	}
 	for _, c := range cases {
@@ -65,7 +68,9 @@ func TestWalkthroughTitlesComeFromTheSeed(t *testing.T) {
 	}
 	seed, err := os.ReadFile(seeds[0])
 	require.NoError(t, err)
-	steps := Steps()
+	l := New(nil, settings.Settings{}, root, io.Discard)
+	require.NoError(t, l.defErr)
+	steps := l.Def.Walkthrough
 	require.Len(t, steps, 7)
 	for _, s := range steps {
 		if s.Korean != "" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
@@ -32,7 +33,8 @@ func ExitCode(err error) int {
 		errors.Is(err, ErrNoProject),
 		errors.Is(err, ErrNotConfirmed),
 		errors.Is(err, ErrBadCredentials),
-		errors.Is(err, dockerfile.ErrInvalid):
+		errors.Is(err, dockerfile.ErrInvalid),
+		errors.Is(err, labfile.ErrInvalid):
 		return ExitEnvironment
 	}
 	return ExitFailed

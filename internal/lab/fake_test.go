@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"testing"
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/container"
@@ -11,6 +12,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
+	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 )
@@ -84,3 +86,11 @@ type errString string
 func (e errString) Error() string { return string(e) }
 
 func body(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+// projectRoot is the project folder, whose lab file unit tests run.
+func projectRoot(t *testing.T) string {
+	t.Helper()
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	return root
+}

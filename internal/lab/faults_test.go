@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/magecompile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -476,7 +477,7 @@ func TestFaults(t *testing.T) {
 		c := task(t, nil, nil, "clean")
 		require.Equal(t, 0, c.code, c.stderr)
 		for _, id := range left {
-			assert.Error(t, exec.Command("docker", "image", "inspect", id).Run(), "clean removed the interrupted build's step %s", shortID(id))
+			assert.Error(t, exec.Command("docker", "image", "inspect", id).Run(), "clean removed the interrupted build's step %s", display.ShortID(id))
 		}
 		rerun := task(t, nil, nil, "build")
 		assert.Equal(t, 0, rerun.code, rerun.stderr)

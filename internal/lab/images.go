@@ -13,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	units "github.com/docker/go-units"
+	"github.com/multistage-lab/multistage-lab/internal/display"
 )
 
 // Row is one line of the image table: one tag of one image.
@@ -24,22 +25,14 @@ type Row struct {
 	Size       int64
 }
 
-// shortID cuts an image ID to the 12 characters docker shows.
-func shortID(id string) string {
-	id = strings.TrimPrefix(id, "sha256:")
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
-}
-
-// humanSize formats bytes as `docker image ls` does.
-func humanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
-
 // ImageRows lists the lab's images and its base images, one row per tag,
 // newest first as `docker image ls` orders them.
 func (l *Lab) ImageRows(ctx context.Context) ([]Row, error) {
-	f := filters.NewArgs(filters.Arg("reference", Repository))
+	repos := l.Def.Repositories()
+	f := filters.NewArgs()
+	for _, r := range repos {
+		f.Add("reference", r)
+	}
 	bases := l.BaseRefs()
 	for _, ref := range bases {
 		f.Add("reference", ref)
@@ -50,7 +43,7 @@ func (l *Lab) ImageRows(ctx context.Context) ([]Row, error) {
 	}
 	return rowsOf(list, func(ref string) bool {
 		repo, _ := splitRef(ref)
-		return repo == Repository || slices.Contains(bases, ref)
+		return slices.Contains(repos, repo) || slices.Contains(bases, ref)
 	}), nil
 }
 
@@ -83,7 +76,7 @@ func WriteTable(w io.Writer, rows []Row, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
 	fmt.Fprintln(tw, "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Repository, r.Tag, shortID(r.ID), created(r.Created, now), humanSize(r.Size))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Repository, r.Tag, display.ShortID(r.ID), created(r.Created, now), display.HumanSize(r.Size))
 	}
 	return tw.Flush()
 }

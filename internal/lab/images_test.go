@@ -103,7 +103,7 @@ func baseEngine(t *testing.T, imported *[]string) *fakeClient {
 
 func TestBaseModePullMakesNoStandin(t *testing.T) {
 	var imported []string
-	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BasePull}, ".", io.Discard)
+	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BasePull}, projectRoot(t), io.Discard)
 	err := l.EnsureBases(t.Context())
 	require.ErrorIs(t, err, ErrBaseMissing)
 	assert.Equal(t, ExitEnvironment, ExitCode(err))
@@ -118,7 +118,7 @@ func TestBaseModeAutoFallsBackToStandin(t *testing.T) {
 	}
 	var imported []string
 	var out strings.Builder
-	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BaseAuto, Busybox: bb}, ".", &out)
+	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BaseAuto, Busybox: bb}, projectRoot(t), &out)
 	require.NoError(t, l.EnsureBases(t.Context()))
 	assert.Equal(t, []string{"golang:latest", "alpine:latest"}, imported)
 	assert.Contains(t, out.String(), "alpine:latest: not here and the pull failed (dial tcp: lookup registry-1.docker.io: no such host); making an offline stand-in\n")

@@ -21,8 +21,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
 // These tests build real images on the engine DOCKER_HOST names. Without an
@@ -196,7 +198,7 @@ func TestLabEndToEnd(t *testing.T) {
 
 			checks, err := l.Verify(ctx)
 			require.NoError(t, err)
-			assert.Zero(t, Failed(checks))
+			assert.Zero(t, verify.Failed(checks))
 			assert.Contains(t, out.String(), "10 of 10 assertions passed\n")
 			assert.Empty(t, labContainers(t), "verify removes the containers it made")
 
@@ -209,7 +211,7 @@ func TestLabEndToEnd(t *testing.T) {
 			out.Reset()
 			require.NoError(t, l.ShowImages(ctx))
 			for _, tag := range []string{"v1", "v2", "builder", "runtime"} {
-				assert.Regexp(t, `(?m)^multi-state\s+`+tag+`\s+`+shortID(byName[tag])+`\s`, out.String())
+				assert.Regexp(t, `(?m)^multi-state\s+`+tag+`\s+`+display.ShortID(byName[tag])+`\s`, out.String())
 			}
 			assert.Regexp(t, `(?m)^base golang:latest: (stand-in|real)$`, out.String())
 		})
@@ -219,11 +221,11 @@ func TestLabEndToEnd(t *testing.T) {
 func TestVerifyFailsWhenATagIsMissing(t *testing.T) {
 	l, out := realLab(t, settings.Settings{Builder: settings.BuildKit})
 	ctx := t.Context()
-	im, _ := ImageNamed("runtime")
+	im, _ := l.Def.ImageNamed("runtime")
 	_, err := l.Build(ctx, im)
 	require.NoError(t, err)
 	docker(t, "image", "rm", Repository+":builder")
-	t.Cleanup(func() { _, _ = l.Build(context.Background(), Images[2]) })
+	t.Cleanup(func() { _, _ = l.Build(context.Background(), l.Images()[2]) })
 
 	checks, err := l.Verify(ctx)
 	require.ErrorIs(t, err, ErrAssertions)
@@ -329,7 +331,7 @@ func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
 	})
 
 	noBusybox := New(l.Client, settings.Settings{Base: settings.BaseStandin, Busybox: "/bin/ls"}, l.Root, out)
-	im, _ := ImageNamed("v1")
+	im, _ := l.Def.ImageNamed("v1")
 	_, err := noBusybox.Build(ctx, im)
 	require.ErrorIs(t, err, ErrBaseMissing)
 	assert.Equal(t, ExitEnvironment, ExitCode(err))
@@ -397,7 +399,7 @@ func TestReportsOnEngine(t *testing.T) {
 	}
 	// A failing verify writes its report too, and exits 1.
 	docker(t, "image", "rm", Repository+":builder")
-	t.Cleanup(func() { _, _ = l.Build(context.Background(), Images[2]) })
+	t.Cleanup(func() { _, _ = l.Build(context.Background(), l.Images()[2]) })
 	path := filepath.Join(dir, "failed.xml")
 	o := task(t, []string{"LAB_REPORT=junit", "LAB_REPORT_FILE=" + path}, nil, "verify")
 	assert.Equal(t, 1, o.code)
@@ -468,10 +470,10 @@ func TestCompareOnEngine(t *testing.T) {
 }
 
 func TestWalkthroughRunsStraightThroughInCI(t *testing.T) {
-	_, _ = realLab(t, settings.Settings{})
+	l, _ := realLab(t, settings.Settings{})
 	o := task(t, []string{"CI=true", "LAB_STEP=1", "LAB_PROGRESS=quiet"}, nil, "walkthrough")
 	require.Equal(t, 0, o.code, o.stdout+o.stderr)
-	for i, s := range Steps() {
+	for i, s := range l.Def.Walkthrough {
 		assert.Contains(t, o.stdout, fmt.Sprintf("=== Step %d of 7: %s\n", i+1, s.Title))
 		assert.Contains(t, o.stdout, fmt.Sprintf("--- step %d done in", i+1))
 	}
@@ -498,7 +500,7 @@ func TestVerifyRebuildOnEngine(t *testing.T) {
 			// The lab's own assertions still hold after the rebuild.
 			checks, err := l.Verify(t.Context())
 			require.NoError(t, err)
-			assert.Zero(t, Failed(checks))
+			assert.Zero(t, verify.Failed(checks))
 		})
 	}
 }
@@ -519,8 +521,8 @@ func TestSwitchingBuildersLeavesNoUnlabelledImage(t *testing.T) {
 	}
 	exists := func(id string) bool { return exec.Command("docker", "image", "inspect", id).Run() == nil }
 	for _, name := range []string{"v1", "builder"} {
-		im, ok := ImageNamed(name)
-		require.True(t, ok)
+		im, err := classic.ImageNamed(name)
+		require.NoError(t, err)
 		old, err := classic.Build(ctx, im)
 		require.NoError(t, err)
 		require.NotEqual(t, LabValue, labelOf(old.ID), name)
@@ -530,7 +532,7 @@ func TestSwitchingBuildersLeavesNoUnlabelledImage(t *testing.T) {
 		require.NotEqual(t, old.ID, now.ID, "BuildKit makes another image")
 		// The lab removes its old image; on the containerd store the engine
 		// has already dropped it when BuildKit took the name.
-		assert.Regexp(t, `(    removed the previous `+im.Tag+` image `+shortID(old.ID)+` \(built by the lab, untagged by this build\)|the engine removed the previous `+im.Tag+` image `+shortID(old.ID)+`)`, out.String())
+		assert.Regexp(t, `(    removed the previous `+im.Tag+` image `+display.ShortID(old.ID)+` \(built by the lab, untagged by this build\)|the engine removed the previous `+im.Tag+` image `+display.ShortID(old.ID)+`)`, out.String())
 		assert.False(t, exists(old.ID), "the unlabelled classic %s is gone", name)
 		assert.Equal(t, now.ID, docker(t, "image", "inspect", "--format", "{{.Id}}", im.Tag))
 
@@ -541,7 +543,7 @@ func TestSwitchingBuildersLeavesNoUnlabelledImage(t *testing.T) {
 		assert.True(t, exists(now.ID), "the labelled BuildKit %s waits for clean", name)
 		require.NoError(t, classic.Clean(ctx))
 		for _, id := range []string{again.ID, now.ID} {
-			assert.False(t, exists(id), "clean removed %s", shortID(id))
+			assert.False(t, exists(id), "clean removed %s", display.ShortID(id))
 		}
 	}
 }

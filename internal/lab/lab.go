@@ -18,9 +18,8 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
-	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
-
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
@@ -40,32 +39,8 @@ const (
 )
 
 // Image is one image the lab builds: its tag, the Dockerfile it comes from,
-// and the stage it stops at.
-type Image struct {
-	Name       string
-	Tag        string
-	Dockerfile string
-	Target     string
-}
-
-// Images are the lab's builds in the seed's order: numbered stages, named
-// stages, then each named stage as a target.
-var Images = []Image{
-	{Name: "v1", Tag: Repository + ":v1", Dockerfile: "v1.Dockerfile"},
-	{Name: "v2", Tag: Repository + ":v2", Dockerfile: "v2.Dockerfile"},
-	{Name: "builder", Tag: Repository + ":builder", Dockerfile: "v2.Dockerfile", Target: "builder"},
-	{Name: "runtime", Tag: Repository + ":runtime", Dockerfile: "v2.Dockerfile", Target: "runtime"},
-}
-
-// ImageNamed returns the lab image with the given name (v1, v2, builder, runtime).
-func ImageNamed(name string) (Image, bool) {
-	for _, im := range Images {
-		if im.Name == name {
-			return im, true
-		}
-	}
-	return Image{}, false
-}
+// and the stage it stops at, as the lab file lists it.
+type Image = labfile.Image
 
 // Lab runs the lab's steps against one engine.
 type Lab struct {
@@ -74,6 +49,9 @@ type Lab struct {
 	// Root is the project folder holding app/ and dockerfiles/.
 	Root string
 	Out  io.Writer
+	// Def is the lab file the lab runs: dockerfiles/lab.yaml, or the one in
+	// LAB_DOCKERFILES.
+	Def *labfile.Lab
 
 	version  *types.Version
 	info     *system.Info
@@ -92,6 +70,8 @@ type Lab struct {
 	retireMu sync.Mutex
 	retired  map[string]bool
 
+	defErr error
+
 	dfMu        sync.Mutex
 	dockerfiles map[string]*dockerfileFile
 }
@@ -109,13 +89,44 @@ func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab 
 	if s.Base == "" {
 		s.Base = d.Base
 	}
-	return &Lab{Client: c, Settings: s, Root: root, Out: out}
+	l := &Lab{Client: c, Settings: s, Root: root, Out: out}
+	if fi, err := os.Stat(s.Dockerfiles); s.Dockerfiles != "" && (err != nil || !fi.IsDir()) {
+		l.defErr = fmt.Errorf("%w: LAB_DOCKERFILES=%s is not a folder: point it at a folder holding a lab.yaml and its Dockerfiles", labfile.ErrInvalid, s.Dockerfiles)
+		return l
+	}
+	l.Def, l.defErr = labfile.Load(l.labFilePath(), l.displayPath(l.labFilePath()))
+	return l
+}
+
+// labFilePath is the lab file: lab.yaml in LAB_DOCKERFILES if set, else
+// the project's dockerfiles/lab.yaml.
+func (l *Lab) labFilePath() string {
+	if l.Settings.Dockerfiles != "" {
+		return filepath.Join(l.Settings.Dockerfiles, labfile.Name)
+	}
+	return filepath.Join(l.Root, "dockerfiles", labfile.Name)
+}
+
+// Images are the lab file's images, in build order.
+func (l *Lab) Images() []Image { return l.Def.Images }
+
+// ImageNamed returns the lab image called name (v1, v2, builder, runtime in
+// the seed's lab).
+func (l *Lab) ImageNamed(name string) (Image, error) {
+	if im, ok := l.Def.ImageNamed(name); ok {
+		return im, nil
+	}
+	var names []string
+	for _, im := range l.Def.Images {
+		names = append(names, im.Name)
+	}
+	return Image{}, fmt.Errorf("%w: %s names no image %q (its images: %s)", labfile.ErrInvalid, l.displayPath(l.Def.Path), name, strings.Join(names, ", "))
 }
 
 // Open reads the settings, finds the project folder, checks the Dockerfiles
 // of the images about to be built, and connects to the engine, in that
 // order, so bad input is reported before any engine call.
-func Open(ctx context.Context, out io.Writer, building []Image) (*Lab, func(), error) {
+func Open(ctx context.Context, out io.Writer) (*Lab, func(), error) {
 	s, err := settings.FromEnv(os.Getenv)
 	if err != nil {
 		return nil, nil, err
@@ -129,8 +140,8 @@ func Open(ctx context.Context, out io.Writer, building []Image) (*Lab, func(), e
 		return nil, nil, err
 	}
 	l := New(nil, s, root, out)
-	if err := l.CheckDockerfiles(building); err != nil {
-		return nil, nil, err
+	if l.defErr != nil {
+		return nil, nil, l.defErr
 	}
 	c, err := engine.Connect(ctx)
 	if err != nil {
@@ -209,34 +220,16 @@ func OpenOffline(out io.Writer) (*Lab, error) {
 	if err != nil {
 		return nil, err
 	}
-	return New(nil, s, root, out), nil
+	l := New(nil, s, root, out)
+	if l.defErr != nil {
+		return nil, l.defErr
+	}
+	return l, nil
 }
 
-// dockerfilePath is where im's Dockerfile is: in LAB_DOCKERFILES if set,
-// else in the project's dockerfiles/.
+// dockerfilePath is where im's Dockerfile is: beside the lab file.
 func (l *Lab) dockerfilePath(im Image) string {
-	if l.Settings.Dockerfiles != "" {
-		return filepath.Join(l.Settings.Dockerfiles, im.Dockerfile)
-	}
-	return filepath.Join(l.Root, "dockerfiles", im.Dockerfile)
-}
-
-// CheckDockerfiles parses the Dockerfiles of images with BuildKit's parser
-// and checks each --target, without the engine.
-func (l *Lab) CheckDockerfiles(images []Image) error {
-	for _, im := range images {
-		path := l.dockerfilePath(im)
-		if _, err := l.readDockerfile(path); err != nil {
-			if l.Settings.Dockerfiles != "" {
-				return fmt.Errorf("%w: LAB_DOCKERFILES=%s: %v", dockerfile.ErrInvalid, l.Settings.Dockerfiles, err)
-			}
-			return fmt.Errorf("%w: %v", dockerfile.ErrInvalid, err)
-		}
-		if _, err := l.stages(path, im.Target); err != nil {
-			return err
-		}
-	}
-	return nil
+	return l.Def.DockerfilePath(im)
 }
 
 // displayPath shortens a path inside the project for messages.
@@ -248,12 +241,12 @@ func (l *Lab) displayPath(path string) string {
 }
 
 // ErrNoProject says the lab's files were not found.
-var ErrNoProject = errors.New("dockerfiles/v1.Dockerfile not found here or above: run the lab from the multistage-lab folder")
+var ErrNoProject = errors.New("dockerfiles/lab.yaml not found here or above: run the lab from the multistage-lab folder")
 
 // FindRoot returns dir or its nearest parent that holds the lab's files.
 func FindRoot(dir string) (string, error) {
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "dockerfiles", "v1.Dockerfile")); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, "dockerfiles", labfile.Name)); err == nil {
 			return dir, nil
 		}
 		parent := filepath.Dir(dir)

@@ -7,6 +7,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+
+	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
 // Rebuild is what a second, cache-free build of the lab showed.
@@ -27,7 +31,11 @@ var ErrNotReproducible = fmt.Errorf("%w: the rebuilt binary differs", ErrAsserti
 // with the reason they differ. The build cache is left alone: --no-cache
 // makes the second build cold without deleting anyone else's cache.
 func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
-	rt, _ := ImageNamed("runtime")
+	rt := l.runImage()
+	bin, err := l.programPath()
+	if err != nil {
+		return Rebuild{}, err
+	}
 	if _, err := l.BuildAll(ctx); err != nil {
 		return Rebuild{}, err
 	}
@@ -35,7 +43,7 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	if err != nil {
 		return Rebuild{}, err
 	}
-	binBefore, err := l.copyOut(ctx, rt.Tag, "/myapp/helloworld")
+	binBefore, err := l.copyOut(ctx, rt.Tag, bin)
 	if err != nil {
 		return Rebuild{}, err
 	}
@@ -45,7 +53,7 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	}
 	// v1 is built cold; the other three then share its fresh cache, so the
 	// lab's own assertions still hold after the rebuild.
-	for i, im := range Images {
+	for i, im := range l.Images() {
 		l.noCache = i == 0
 		_, err := l.Build(ctx, im)
 		l.noCache = false
@@ -57,16 +65,16 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	if err != nil {
 		return Rebuild{}, err
 	}
-	binAfter, err := l.copyOut(ctx, rt.Tag, "/myapp/helloworld")
+	binAfter, err := l.copyOut(ctx, rt.Tag, bin)
 	if err != nil {
 		return Rebuild{}, err
 	}
-	before.Ref, after.Ref = "runtime before", "runtime after"
+	before.Ref, after.Ref = rt.Name+" before", rt.Name+" after"
 	r := Rebuild{
 		BinaryBefore: digest(binBefore), BinaryAfter: digest(binAfter), BinarySize: len(binAfter),
 		Identical: bytes.Equal(binBefore, binAfter),
 		IDBefore:  before.ID, IDAfter: after.ID,
-		Why: Explain(before, after),
+		Why: verify.Explain(before, after),
 	}
 	if len(r.Why) > 0 {
 		st, err := l.imageStore(ctx)
@@ -78,16 +86,16 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	if r.Identical && !slices.Equal(before.Layers, after.Layers) {
 		r.Why = append(r.Why, "the binary inside is byte-identical, so its layer differs in file metadata: the copied file keeps the time go build wrote it")
 	}
-	l.printf("\nbinary /myapp/helloworld (%d bytes): before sha256:%s, after sha256:%s: ", r.BinarySize, r.BinaryBefore[:16], r.BinaryAfter[:16])
+	l.printf("\nbinary %s (%d bytes): before sha256:%s, after sha256:%s: ", bin, r.BinarySize, r.BinaryBefore[:16], r.BinaryAfter[:16])
 	if r.Identical {
 		l.printf("byte-identical\n")
 	} else {
 		l.printf("DIFFERENT\n")
 	}
 	if r.IDBefore == r.IDAfter {
-		l.printf("image ID: %s both times: the rebuild reproduced the image exactly\n", shortID(r.IDAfter))
+		l.printf("image ID: %s both times: the rebuild reproduced the image exactly\n", display.ShortID(r.IDAfter))
 	} else {
-		l.printf("image ID: %s before, %s after, because:\n", shortID(r.IDBefore), shortID(r.IDAfter))
+		l.printf("image ID: %s before, %s after, because:\n", display.ShortID(r.IDBefore), display.ShortID(r.IDAfter))
 		for _, w := range r.Why {
 			l.printf("  - %s\n", w)
 		}
@@ -101,4 +109,16 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 func digest(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// programPath is the program in the run image that verify:rebuild
+// compares: the first path a files check says is present in it.
+func (l *Lab) programPath() (string, error) {
+	rt := l.runImage()
+	for _, c := range l.Def.Checks {
+		if c.Files != nil && c.Files.Image == rt.Name && len(c.Files.Present) > 0 {
+			return c.Files.Present[0], nil
+		}
+	}
+	return "", fmt.Errorf("%w: %s: verify:rebuild compares the program in %s: add a files check with the program's path under present", labfile.ErrInvalid, l.displayPath(l.Def.Path), rt.Tag)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/errdefs"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 )
 
@@ -98,7 +99,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 		// The containerd image store drops an image whose only name a
 		// BuildKit build takes, as it does for docker build; the lab
 		// removed nothing.
-		fmt.Fprintf(out, "    the engine removed the previous %s image %s when this build took its name\n", tag, shortID(id))
+		fmt.Fprintf(out, "    the engine removed the previous %s image %s when this build took its name\n", tag, display.ShortID(id))
 		l.settle(id)
 		l.forget(ctx, []string{id})
 		return
@@ -108,7 +109,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 	}
 	recorded := l.recorded(ctx)
 	if !ledger.Has(recorded, id) {
-		fmt.Fprintf(out, "    left the previous %s image %s as docker build leaves it: dangling, with its parents (the lab did not build it)\n", tag, shortID(id))
+		fmt.Fprintf(out, "    left the previous %s image %s as docker build leaves it: dangling, with its parents (the lab did not build it)\n", tag, display.ShortID(id))
 		l.settle(id)
 		return
 	}
@@ -120,7 +121,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 		}
 		if _, err := l.Client.ImageRemove(ctx, cur, image.RemoveOptions{}); err != nil {
 			if cur == id && !errdefs.IsNotFound(err) {
-				fmt.Fprintf(out, "    kept the previous %s image %s: %v\n", tag, shortID(id), err)
+				fmt.Fprintf(out, "    kept the previous %s image %s: %v\n", tag, display.ShortID(id), err)
 			}
 			break
 		}
@@ -128,7 +129,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 		cur = in.Parent
 	}
 	if len(gone) > 0 {
-		fmt.Fprintf(out, "    removed the previous %s image %s (built by the lab, untagged by this build)\n", tag, shortID(id))
+		fmt.Fprintf(out, "    removed the previous %s image %s (built by the lab, untagged by this build)\n", tag, display.ShortID(id))
 		l.settle(id)
 	}
 	l.forget(ctx, gone)

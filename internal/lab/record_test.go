@@ -36,7 +36,7 @@ func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
 		},
 	}
 	var out strings.Builder
-	l := New(fc, settings.Settings{}, ".", &out)
+	l := New(fc, settings.Settings{}, projectRoot(t), &out)
 	l.retire(t.Context(), old, "multi-state:runtime", &out)
 	l.retire(t.Context(), old, "multi-state:v2", &out)
 	assert.Equal(t, "    removed the previous multi-state:runtime image a1a1a1a1a1a1 (built by the lab, untagged by this build)\n", out.String())

@@ -193,7 +193,7 @@ func TestLabOnARemoteEngine(t *testing.T) {
 
 	// The machine's own engine still builds afterwards.
 	e.stop()
-	im, _ := ImageNamed("v1")
+	im, _ := l.Def.ImageNamed("v1")
 	_, err = l.Build(context.Background(), im)
 	assert.NoError(t, err)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/report"
+	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
 // Report assembles what verify found as a report.
@@ -27,14 +28,15 @@ func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []s
 		Seconds:     time.Since(start).Seconds(),
 		Engine: report.Engine{Version: v.Version, APIVersion: v.APIVersion, ClientAPIVersion: l.Client.ClientVersion(),
 			ImageStore: st.String(), OS: v.Os, Arch: v.Arch},
-		Builder:     DetectBuilder(inv.Images["runtime"]),
+		Builder:     verify.DetectBuilder(inv.Images[l.runImage().Name]),
 		Explanation: why,
 	}
-	for _, im := range Images {
+	for _, im := range l.Images() {
 		f := inv.Images[im.Name]
 		r.Images = append(r.Images, report.Image{Name: im.Name, Tag: im.Tag, Present: f.Present, ID: f.ID, Size: f.Size, Content: f.Sizes.Content, EngineSize: f.Sizes.Engine})
 	}
-	for _, role := range baseRoles {
+	for _, base := range l.Def.Bases {
+		role := base.Role
 		b := inv.Bases[role]
 		kind := "absent"
 		if b.ID != "" {
@@ -49,7 +51,7 @@ func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []s
 		}
 		r.Assertions = append(r.Assertions, report.Check{Name: c.Name, Status: status, Expected: c.Expected, Actual: c.Actual})
 	}
-	r.Failed = Failed(checks)
+	r.Failed = verify.Failed(checks)
 	r.Passed = len(checks) - r.Failed
 	for _, b := range l.builds {
 		r.Builds = append(r.Builds, report.BuildRun{Tag: b.Image.Tag, ID: b.ID, Seconds: b.Duration.Seconds()})

@@ -10,14 +10,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/multistage-lab/multistage-lab/internal/display"
 )
-
-// RunResult is what a container of an image printed and how it ended.
-type RunResult struct {
-	Stdout   string
-	Stderr   string
-	ExitCode int64
-}
 
 // removeTimeout bounds the removal of the lab's own containers, which runs
 // even after the caller's context has ended (Ctrl-C must not leave them).
@@ -76,15 +70,8 @@ func (l *Lab) removeContainer(id string) {
 	defer cancel()
 	err := l.Client.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
 	if err != nil && !errdefs.IsNotFound(err) {
-		l.printf("warning: could not remove container %s: %v\n", shortID(id), err)
+		l.printf("warning: could not remove container %s: %v\n", display.ShortID(id), err)
 	}
-}
-
-// PathInfo is what the lab learns of one path in an image's filesystem.
-type PathInfo struct {
-	Path    string
-	Present bool
-	Size    int64
 }
 
 // statPaths looks up paths in ref's filesystem through a created container

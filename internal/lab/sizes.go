@@ -5,8 +5,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -23,21 +23,6 @@ func (l *Lab) history(ctx context.Context, ref string) ([]HistoryEntry, error) {
 	return out, nil
 }
 
-// instruction shortens a history entry to the Dockerfile line it came from.
-func instruction(h HistoryEntry) string {
-	s := strings.TrimSpace(h.CreatedBy)
-	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
-	s = strings.TrimSpace(strings.TrimSuffix(s, "# buildkit"))
-	s = strings.TrimPrefix(s, "RUN ")
-	if strings.HasPrefix(s, "/bin/sh -c ") {
-		s = "RUN " + strings.TrimPrefix(s, "/bin/sh -c ")
-	}
-	if s == "" {
-		s = h.Comment
-	}
-	return s
-}
-
 // layersOf attributes an image's history to its base and its own stage:
 // the first entries are the base's own history.
 func layersOf(im ImageFacts, stage string, base Base, baseHistory []HistoryEntry) report.Layers {
@@ -47,7 +32,7 @@ func layersOf(im ImageFacts, stage string, base Base, baseHistory []HistoryEntry
 		if i < len(baseHistory) {
 			who = "base " + base.Ref
 		}
-		out.Layers = append(out.Layers, report.Layer{Size: h.Size, Instruction: instruction(h), Stage: who})
+		out.Layers = append(out.Layers, report.Layer{Size: h.Size, Instruction: h.Instruction(), Stage: who})
 	}
 	return out
 }
@@ -56,8 +41,8 @@ func layersOf(im ImageFacts, stage string, base Base, baseHistory []HistoryEntry
 // two bases, largest image first.
 func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error) {
 	var out []report.Layers
-	for _, role := range baseRoles {
-		b := inv.Bases[role]
+	for _, base := range l.Def.Bases {
+		b := inv.Bases[base.Role]
 		if b.ID == "" {
 			continue
 		}
@@ -66,34 +51,12 @@ func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error)
 			return nil, err
 		}
 		out = append(out, layersOf(ImageFacts{Ref: b.Ref, Size: b.Size, Sizes: b.Sizes, History: h}, "base "+b.Ref, b, nil))
-		for _, p := range []struct{ image, role string }{{"builder", "golang"}, {"runtime", "alpine"}} {
-			if p.role != role {
-				continue
-			}
-			if im, ok := inv.Images[p.image]; ok && im.Present {
-				out = append(out, layersOf(im, p.image+" stage", b, h))
-			}
+		if im, ok := inv.Images[base.Image]; ok && im.Present {
+			out = append(out, layersOf(im, base.Image+" stage", b, h))
 		}
 	}
 	slices.SortStableFunc(out, func(a, b report.Layers) int { return cmp.Compare(b.Size, a.Size) })
 	return out, nil
-}
-
-// DetectBuilder tells from an image's history which builder made it:
-// BuildKit marks its steps, the classic builder records #(nop) and shell
-// commands.
-func DetectBuilder(im ImageFacts) string {
-	for _, h := range im.History {
-		if h.Comment == "buildkit.dockerfile.v0" {
-			return "buildkit"
-		}
-	}
-	for _, h := range im.History {
-		if strings.Contains(h.CreatedBy, "#(nop)") {
-			return "classic"
-		}
-	}
-	return "unknown"
 }
 
 // ShowSizes prints where the megabytes went: a bar chart and each image's
@@ -118,18 +81,18 @@ func writeSizes(l *Lab, sizes []report.Layers) {
 	}
 	report.TextChart(l.Out, bars, 40)
 	for _, s := range sizes {
-		l.printf("\n%s: %s (%d bytes) unpacked\n", s.Ref, humanSize(s.Size), s.Size)
+		l.printf("\n%s: %s (%d bytes) unpacked\n", s.Ref, display.HumanSize(s.Size), s.Size)
 		var sum int64
 		for _, ly := range s.Layers {
-			l.printf("  %10s  %-28s %s\n", humanSize(ly.Size), ly.Stage, ly.Instruction)
+			l.printf("  %10s  %-28s %s\n", display.HumanSize(ly.Size), ly.Stage, ly.Instruction)
 			sum += ly.Size
 		}
 		if sum != s.Size {
-			l.printf("  %10s  the layers add up to %d bytes; the engine gives %d unpacked\n", humanSize(sum-s.Size), sum, s.Size)
+			l.printf("  %10s  the layers add up to %d bytes; the engine gives %d unpacked\n", display.HumanSize(sum-s.Size), sum, s.Size)
 		}
 		if s.Content > 0 {
 			l.printf("  the engine's size, %s, also counts the image's compressed content, %s, which the containerd image store keeps beside the unpacked layers\n",
-				humanSize(s.Size+s.Content), humanSize(s.Content))
+				display.HumanSize(s.Size+s.Content), display.HumanSize(s.Content))
 		}
 	}
 }

@@ -4,38 +4,55 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/errdefs"
+	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
 // ErrAssertions marks a verify run in which an assertion failed.
 var ErrAssertions = errors.New("assertions failed")
 
-// Gather asks the engine for everything the assertions look at.
+// Gather asks the engine for everything the lab file's checks look at:
+// each image and base, the paths the checks name in an image, and what a
+// container of each image a run check names prints.
 func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 	inv, err := l.gatherImages(ctx)
 	if err != nil {
 		return inv, err
 	}
-	runtime := inv.Images["runtime"]
-	inv.Binary, inv.GoRoot = PathInfo{Path: "/myapp/helloworld"}, PathInfo{Path: "/usr/local/go"}
-	if !runtime.Present {
-		return inv, nil
+	inv.Paths, inv.Runs = map[string]map[string]PathInfo{}, map[string]verify.RunOutcome{}
+	paths, runs := verify.Needs(l.Def)
+	for _, im := range l.Images() {
+		want, f := paths[im.Name], inv.Images[im.Name]
+		if len(want) == 0 || !f.Present {
+			continue
+		}
+		got, err := l.statPaths(ctx, f.Ref, want...)
+		if err != nil {
+			return inv, err
+		}
+		inv.Paths[im.Name] = map[string]PathInfo{}
+		for _, p := range got {
+			inv.Paths[im.Name][p.Path] = p
+		}
 	}
-	paths, err := l.statPaths(ctx, runtime.Ref, inv.Binary.Path, inv.GoRoot.Path)
-	if err != nil {
-		return inv, err
-	}
-	inv.Binary, inv.GoRoot = paths[0], paths[1]
-	res, err := l.Run(ctx, runtime.Ref)
-	if err != nil {
-		if ctx.Err() != nil {
+	for _, name := range runs {
+		f := inv.Images[name]
+		if !f.Present {
+			continue
+		}
+		res, err := l.Run(ctx, f.Ref)
+		if err != nil && ctx.Err() != nil {
 			return inv, ctx.Err()
 		}
-		inv.RunErr = err.Error()
+		o := verify.RunOutcome{RunResult: res}
+		if err != nil {
+			o.Err = err.Error()
+		}
+		inv.Runs[name] = o
 	}
-	inv.Run = res
 	return inv, nil
 }
 
@@ -46,7 +63,7 @@ func (l *Lab) gatherImages(ctx context.Context) (Inventory, error) {
 	if inv.Store, err = l.imageStore(ctx); err != nil {
 		return inv, err
 	}
-	for _, im := range Images {
+	for _, im := range l.Images() {
 		f, err := l.imageFacts(ctx, im.Tag)
 		if err != nil {
 			return inv, err
@@ -58,7 +75,7 @@ func (l *Lab) gatherImages(ctx context.Context) (Inventory, error) {
 		if err != nil {
 			return inv, err
 		}
-		inv.Bases[baseRoles[i]] = b
+		inv.Bases[l.Def.Bases[i].Role] = b
 	}
 	return inv, nil
 }
@@ -93,14 +110,18 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 	if err != nil {
 		return nil, err
 	}
-	checks := Evaluate(inv)
+	checks := verify.Evaluate(l.Def, inv)
 	on, err := l.engineLine(ctx)
 	if err != nil {
 		return nil, err
 	}
-	l.printf("==> verify on %s (bases: %s %s, %s %s)\n", on, inv.Bases["golang"].Ref, baseKind(inv, "golang"), inv.Bases["alpine"].Ref, baseKind(inv, "alpine"))
-	WriteChecks(l.Out, checks)
-	why := explainSameID(inv)
+	var bases []string
+	for _, b := range l.Def.Bases {
+		bases = append(bases, inv.Bases[b.Role].Ref+" "+baseKind(inv, b.Role))
+	}
+	l.printf("==> verify on %s (bases: %s)\n", on, strings.Join(bases, ", "))
+	verify.WriteChecks(l.Out, checks)
+	why := verify.ExplainSameID(l.Def, inv)
 	if len(why) > 0 {
 		l.printf("Why the IDs differ:\n")
 		for _, w := range why {
@@ -112,7 +133,7 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 			return checks, err
 		}
 	}
-	if n := Failed(checks); n > 0 {
+	if n := verify.Failed(checks); n > 0 {
 		return checks, fmt.Errorf("%w: %d of %d", ErrAssertions, n, len(checks))
 	}
 	return checks, nil
@@ -126,10 +147,10 @@ func baseKind(inv Inventory, role string) string {
 	return b.Kind()
 }
 
-// RunRuntime runs multi-state:runtime as `docker run --rm` would and prints
-// what it printed.
+// RunRuntime runs the lab's program image (multi-state:runtime in the
+// seed's lab) as `docker run --rm` would and prints what it printed.
 func (l *Lab) RunRuntime(ctx context.Context) error {
-	ref := Repository + ":runtime"
+	ref := l.runImage().Tag
 	l.printf("==> docker run --rm %s\n", ref)
 	res, err := l.Run(ctx, ref)
 	if errdefs.IsNotFound(err) {
@@ -146,4 +167,15 @@ func (l *Lab) RunRuntime(ctx context.Context) error {
 		return fmt.Errorf("%w: %s exited %d", errRunFailed, ref, res.ExitCode)
 	}
 	return nil
+}
+
+// runImage is the image `run` runs: the one the lab file's first run check
+// names, else its last image.
+func (l *Lab) runImage() Image {
+	_, runs := verify.Needs(l.Def)
+	if len(runs) > 0 {
+		im, _ := l.Def.ImageNamed(runs[0])
+		return im
+	}
+	return l.Def.Images[len(l.Def.Images)-1]
 }

@@ -166,6 +166,14 @@ func (l *Lab) DockerfilePath(im Image) string {
 	return filepath.Join(l.Dir, filepath.FromSlash(im.Dockerfile))
 }
 
+// File is where a file the lab file names is: relative to its folder.
+func (l *Lab) File(name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(l.Dir, filepath.FromSlash(name))
+}
+
 // Repositories are the repositories of the images' tags, in first-seen
 // order: what clean and the image table call the lab's.
 func (l *Lab) Repositories() []string {

@@ -1,7 +1,9 @@
 package labfile
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -201,10 +203,19 @@ func (l *Lab) checkFiles(display string) error {
 		if err != nil {
 			return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: dockerfile %s does not exist beside %s", im.Tag, im.Dockerfile, Name)}
 		}
-		_, err = dockerfile.Check(path, f, im.Target)
+		data, err := io.ReadAll(io.LimitReader(f, maxSize))
 		f.Close()
 		if err != nil {
-			return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: %v", im.Tag, err)}
+			return fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, path, err)
+		}
+		// A Dockerfile that does not parse is the Dockerfile's fault, and
+		// its own message says where; a target it lacks is the lab file's.
+		if _, err := dockerfile.Check(path, bytes.NewReader(data), ""); err != nil {
+			return err
+		}
+		if _, err := dockerfile.Check(path, bytes.NewReader(data), im.Target); err != nil {
+			msg := strings.TrimPrefix(err.Error(), dockerfile.ErrInvalid.Error()+": ")
+			return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: %s", im.Tag, msg)}
 		}
 	}
 	for _, b := range l.Bases {
@@ -214,7 +225,7 @@ func (l *Lab) checkFiles(display string) error {
 	}
 	for _, s := range l.Walkthrough {
 		for _, f := range s.Show {
-			if _, err := os.Stat(filepath.Join(l.Dir, filepath.FromSlash(f))); err != nil {
+			if _, err := os.Stat(l.File(f)); err != nil {
 				return &Error{Path: display, Line: s.Line, Msg: fmt.Sprintf("step %q shows %s, which does not exist beside %s", s.Title, f, Name)}
 			}
 		}

@@ -14,24 +14,20 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 )
 
-// Run opens the lab (settings, project folder, engine), runs step, and turns
-// its error into the documented exit code.
+// Run opens the lab (settings, project folder, the lab file with its
+// Dockerfiles, engine, in that order, so bad input is reported before any
+// engine call), runs step, and turns its error into the documented exit
+// code.
 func Run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, nil, step)
+	return run(ctx, step)
 }
 
-// RunBuild is Run for a step that builds images: their Dockerfiles are
-// checked before the engine is contacted.
-func RunBuild(ctx context.Context, images []lab.Image, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, images, step)
-}
-
-func run(ctx context.Context, building []lab.Image, step func(*lab.Lab, context.Context) error) error {
+func run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
 	// Mage cancels ctx on Ctrl-C; SIGTERM (a CI job's timeout, docker stop,
 	// kill) is made to do the same, so the lab cleans up either way.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	l, closeLab, err := lab.Open(ctx, os.Stdout, building)
+	l, closeLab, err := lab.Open(ctx, os.Stdout)
 	if err == nil {
 		defer closeLab()
 		err = step(l, ctx)
@@ -57,11 +53,14 @@ func RunOffline(step func(*lab.Lab) error) error {
 	return mg.Fatal(lab.ExitCode(err), err)
 }
 
-// Build runs the build of the lab image with the given name.
+// Build runs the build of the lab file's image with the given name.
 func Build(ctx context.Context, name string) error {
-	im, _ := lab.ImageNamed(name)
-	return RunBuild(ctx, []lab.Image{im}, func(l *lab.Lab, ctx context.Context) error {
-		_, err := l.Build(ctx, im)
+	return Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+		im, err := l.ImageNamed(name)
+		if err != nil {
+			return err
+		}
+		_, err = l.Build(ctx, im)
 		return err
 	})
 }

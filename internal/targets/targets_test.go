@@ -143,11 +143,11 @@ func TestTargetThatNamesNoStage(t *testing.T) {
 	})
 	r := runLab(t, []string{"LAB_DOCKERFILES=" + dir, "DOCKER_HOST=unix:///nonexistent.sock"}, "build:runtime")
 	assert.Equal(t, 2, r.code)
-	assert.Equal(t, "Error: invalid Dockerfile: "+filepath.Join(dir, "v2.Dockerfile")+": --target runtime names no stage; the stages are builder (line 1), final (line 7)\n", r.stderr)
+	assert.Equal(t, "Error: invalid lab file: "+filepath.Join(dir, "lab.yaml")+":17: multi-state:runtime: "+filepath.Join(dir, "v2.Dockerfile")+": --target runtime names no stage; the stages are builder (line 1), final (line 7)\n", r.stderr)
 }
 
 func TestMissingDockerfilesFolder(t *testing.T) {
 	r := runLab(t, []string{"LAB_DOCKERFILES=/nonexistent/dockerfiles", "DOCKER_HOST=unix:///nonexistent.sock"}, "build:v1")
 	assert.Equal(t, 2, r.code)
-	assert.Equal(t, "Error: invalid Dockerfile: LAB_DOCKERFILES=/nonexistent/dockerfiles: open /nonexistent/dockerfiles/v1.Dockerfile: no such file or directory\n", r.stderr)
+	assert.Equal(t, "Error: invalid lab file: LAB_DOCKERFILES=/nonexistent/dockerfiles is not a folder: point it at a folder holding a lab.yaml and its Dockerfiles\n", r.stderr)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -47,14 +48,19 @@ func RefusedAddress(t testing.TB) string {
 }
 
 // Dockerfiles writes a folder for LAB_DOCKERFILES from the project's own
-// v1 and v2 Dockerfiles (under root), passed through edit.
+// lab.yaml and v1 and v2 Dockerfiles (under root), passed through edit. The
+// lab file's walkthrough shows the project's program where it is.
 func Dockerfiles(t testing.TB, root string, edit func(name, text string) string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, name := range []string{"v1.Dockerfile", "v2.Dockerfile"} {
+	for _, name := range []string{"lab.yaml", "v1.Dockerfile", "v2.Dockerfile"} {
 		data, err := os.ReadFile(filepath.Join(root, "dockerfiles", name))
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(edit(name, string(data))), 0o644))
+		text := string(data)
+		if name == "lab.yaml" {
+			text = strings.ReplaceAll(text, "../app/", filepath.ToSlash(filepath.Join(root, "app"))+"/")
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(edit(name, text)), 0o644))
 	}
 	return dir
 }

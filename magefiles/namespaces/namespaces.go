@@ -28,12 +28,15 @@ func (Build) Builder(ctx context.Context) error { return targets.Build(ctx, "bui
 // Runtime builds multi-state:runtime, the v2 Dockerfile's runtime stage.
 func (Build) Runtime(ctx context.Context) error { return targets.Build(ctx, "runtime") }
 
+// Image builds the lab file's image of that name (try: go tool mage build:image v1).
+func (Build) Image(ctx context.Context, name string) error { return targets.Build(ctx, name) }
+
 // Verify holds the checks beyond the lab's assertions.
 type Verify mg.Namespace
 
 // Rebuild rebuilds the lab without the cache and checks the binary is byte-identical.
 func (Verify) Rebuild(ctx context.Context) error {
-	return targets.RunBuild(ctx, lab.Images, func(l *lab.Lab, ctx context.Context) error {
+	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
 		_, err := l.VerifyRebuild(ctx)
 		return err
 	})

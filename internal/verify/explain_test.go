@@ -1,4 +1,4 @@
-package lab
+package verify
 
 import (
 	"testing"
@@ -9,7 +9,7 @@ import (
 func facts() ImageFacts {
 	return ImageFacts{
 		Ref: "multi-state:v1", Present: true, ID: "sha256:aaa", Layers: []string{"sha256:l1", "sha256:l2"},
-		Created: "2026-11-27T10:00:00Z", Labels: map[string]string{LabelLab: LabValue},
+		Created: "2026-11-27T10:00:00Z", Labels: map[string]string{"io.multistage-lab.lab": "multi-state"},
 		Entrypoint: []string{"./helloworld"}, WorkingDir: "/myapp", Env: []string{"PATH=/bin"},
 		History: []HistoryEntry{{CreatedBy: "WORKDIR /myapp", Comment: "buildkit.dockerfile.v0"}, {CreatedBy: "COPY /myapp/helloworld . # buildkit", Size: 2_400_000}},
 	}
@@ -23,7 +23,7 @@ func TestExplainConfigDifferences(t *testing.T) {
 	b := facts()
 	b.Ref, b.ID = "multi-state:v2", "sha256:bbb"
 	b.Created = "2026-11-27T10:05:00Z"
-	b.Labels = map[string]string{LabelLab: LabValue, "built": "10:05"}
+	b.Labels = map[string]string{"io.multistage-lab.lab": "multi-state", "built": "10:05"}
 	b.History = append([]HistoryEntry{}, b.History...)
 	b.History[1] = HistoryEntry{CreatedBy: "/bin/sh -c #(nop) COPY file:abc in . "}
 	assert.Equal(t, []string{
@@ -62,7 +62,7 @@ func TestInstruction(t *testing.T) {
 		"RUN /bin/sh -c go build # buildkit":  "RUN go build",
 		"COPY /myapp/helloworld . # buildkit": "COPY /myapp/helloworld .",
 	} {
-		assert.Equal(t, want, instruction(HistoryEntry{CreatedBy: in}), in)
+		assert.Equal(t, want, HistoryEntry{CreatedBy: in}.Instruction(), in)
 	}
-	assert.Equal(t, "Imported from -", instruction(HistoryEntry{Comment: "Imported from -"}))
+	assert.Equal(t, "Imported from -", HistoryEntry{Comment: "Imported from -"}.Instruction())
 }

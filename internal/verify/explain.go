@@ -1,10 +1,13 @@
-package lab
+package verify
 
 import (
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 )
 
 // Explain says why two images that should be one have different IDs, by
@@ -60,36 +63,74 @@ func Explain(a, b ImageFacts) []string {
 
 func layerAt(layers []string, i int) string {
 	if i < len(layers) {
-		return shortID(layers[i])
+		return display.ShortID(layers[i])
 	}
 	return "(none)"
 }
 
 func historyAt(h []HistoryEntry, i int) string {
 	if i < len(h) {
-		return instruction(h[i])
+		return h[i].Instruction()
 	}
 	return "(none)"
 }
 
-// explainSameID explains each of v2 and runtime that does not share v1's ID.
-func explainSameID(inv Inventory) []string {
-	v1, ok := inv.Images["v1"]
-	if !ok || !v1.Present {
-		return nil
-	}
+// ExplainSameID explains, for each same-id check, each image that does not
+// share the first one's ID.
+func ExplainSameID(def *labfile.Lab, inv Inventory) []string {
 	var out []string
-	for _, n := range []string{"v2", "runtime"} {
-		im, ok := inv.Images[n]
-		if !ok || !im.Present {
+	for _, c := range def.Checks {
+		if c.SameID == nil {
 			continue
 		}
-		for _, e := range Explain(v1, im) {
-			if len(out) == 0 {
-				out = append(out, inv.Store.IDNote())
+		first, ok := inv.Images[c.SameID[0]]
+		if !ok || !first.Present {
+			continue
+		}
+		for _, n := range c.SameID[1:] {
+			im, ok := inv.Images[n]
+			if !ok || !im.Present {
+				continue
 			}
-			out = append(out, fmt.Sprintf("v1 vs %s: %s", n, e))
+			for _, e := range Explain(first, im) {
+				if len(out) == 0 {
+					out = append(out, inv.Store.IDNote())
+				}
+				out = append(out, fmt.Sprintf("%s vs %s: %s", c.SameID[0], n, e))
+			}
 		}
 	}
 	return out
+}
+
+// Instruction shortens a history entry to the Dockerfile line it came from.
+func (h HistoryEntry) Instruction() string {
+	s := strings.TrimSpace(h.CreatedBy)
+	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
+	s = strings.TrimSpace(strings.TrimSuffix(s, "# buildkit"))
+	s = strings.TrimPrefix(s, "RUN ")
+	if strings.HasPrefix(s, "/bin/sh -c ") {
+		s = "RUN " + strings.TrimPrefix(s, "/bin/sh -c ")
+	}
+	if s == "" {
+		s = h.Comment
+	}
+	return s
+}
+
+// DetectBuilder tells from an image's history which builder made it:
+// BuildKit marks its steps, the classic builder records #(nop) and shell
+// commands.
+func DetectBuilder(im ImageFacts) string {
+	for _, h := range im.History {
+		if h.Comment == "buildkit.dockerfile.v0" {
+			return "buildkit"
+		}
+	}
+	for _, h := range im.History {
+		if strings.Contains(h.CreatedBy, "#(nop)") {
+			return "classic"
+		}
+	}
+	return "unknown"
 }

@@ -1,9 +1,11 @@
-package lab
+package verify
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -23,10 +25,19 @@ func goodInventory() Inventory {
 			"golang": {Ref: "golang:latest", ID: "sha256:golang", Size: 226_746_694, Layers: []string{"g1"}, Standin: true},
 			"alpine": {Ref: "alpine:latest", ID: "sha256:alpine", Size: 1_982_368, Layers: []string{"a1"}},
 		},
-		Binary: PathInfo{Path: "/myapp/helloworld", Present: true, Size: 2_397_568},
-		GoRoot: PathInfo{Path: "/usr/local/go"},
-		Run:    RunResult{Stdout: "Hello World\n"},
+		Paths: map[string]map[string]PathInfo{"runtime": {
+			"/myapp/helloworld": {Path: "/myapp/helloworld", Present: true, Size: 2_397_568},
+			"/usr/local/go":     {Path: "/usr/local/go"},
+		}},
+		Runs: map[string]RunOutcome{"runtime": {RunResult: RunResult{Stdout: "Hello World\n"}}},
 	}
+}
+
+// seedLab is the project's own lab file.
+func seedLab(t testing.TB) *labfile.Lab {
+	l, err := labfile.Load(filepath.Join("..", "..", "dockerfiles", labfile.Name), "lab.yaml")
+	require.NoError(t, err)
+	return l
 }
 
 func failedNames(checks []Check) []string {
@@ -40,7 +51,7 @@ func failedNames(checks []Check) []string {
 }
 
 func TestEvaluateAllPass(t *testing.T) {
-	checks := Evaluate(goodInventory())
+	checks := Evaluate(seedLab(t), goodInventory())
 	require.Len(t, checks, 10)
 	assert.Empty(t, failedNames(checks))
 	assert.Equal(t, "builder is on golang:latest (stand-in, golang); runtime is on alpine:latest (real, alpine)", checks[9].Actual)
@@ -68,7 +79,7 @@ func TestEvaluateEachFault(t *testing.T) {
 		}, []string{"4b"}},
 		{"runtime just over its limit", func(inv *Inventory) {
 			r := inv.Images["runtime"]
-			r.Size = inv.Bases["alpine"].Size + inv.Binary.Size + MiB + 1
+			r.Size = inv.Bases["alpine"].Size + inv.Paths["runtime"]["/myapp/helloworld"].Size + MiB + 1
 			inv.Images["runtime"] = r
 		}, []string{"4c"}},
 		{"wrong entrypoint", func(inv *Inventory) {
@@ -77,11 +88,16 @@ func TestEvaluateEachFault(t *testing.T) {
 			inv.Images["runtime"] = r
 		}, []string{"5"}},
 		{"wrong workdir", func(inv *Inventory) { r := inv.Images["runtime"]; r.WorkingDir = "/"; inv.Images["runtime"] = r }, []string{"5"}},
-		{"toolchain shipped", func(inv *Inventory) { inv.GoRoot.Present = true }, []string{"6"}},
-		{"binary absent", func(inv *Inventory) { inv.Binary = PathInfo{Path: "/myapp/helloworld"} }, []string{"4c", "6"}},
-		{"wrong output", func(inv *Inventory) { inv.Run.Stdout = "Hello World" }, []string{"7"}},
-		{"non-zero exit", func(inv *Inventory) { inv.Run.ExitCode = 3 }, []string{"7"}},
-		{"could not run", func(inv *Inventory) { inv.RunErr = "run: start: no such file" }, []string{"7"}},
+		{"toolchain shipped", func(inv *Inventory) {
+			inv.Paths["runtime"]["/usr/local/go"] = PathInfo{Path: "/usr/local/go", Present: true}
+		}, []string{"6"}},
+		{"binary absent", func(inv *Inventory) { inv.Paths["runtime"]["/myapp/helloworld"] = PathInfo{Path: "/myapp/helloworld"} }, []string{"4c", "6"}},
+		{"wrong output", func(inv *Inventory) { inv.Runs["runtime"] = RunOutcome{RunResult: RunResult{Stdout: "Hello World"}} }, []string{"7"}},
+		{"non-zero exit", func(inv *Inventory) {
+			inv.Runs["runtime"] = RunOutcome{RunResult: RunResult{Stdout: "Hello World\n", ExitCode: 3}}
+		}, []string{"7"}},
+		{"could not run", func(inv *Inventory) { inv.Runs["runtime"] = RunOutcome{Err: "run: start: no such file"} }, []string{"7"}},
+		{"not run", func(inv *Inventory) { delete(inv.Runs, "runtime") }, []string{"7"}},
 		{"built on another alpine", func(inv *Inventory) {
 			a := inv.Bases["alpine"]
 			a.Layers = []string{"x1"}
@@ -93,7 +109,7 @@ func TestEvaluateEachFault(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			inv := goodInventory()
 			c.break_(&inv)
-			checks := Evaluate(inv)
+			checks := Evaluate(seedLab(t), inv)
 			assert.Equal(t, c.failed, failedNames(checks))
 			assert.Equal(t, len(c.failed), Failed(checks))
 		})
@@ -106,8 +122,8 @@ func TestFailingCheckShowsExpectedAndActual(t *testing.T) {
 	v2.ID = "sha256:0123456789abcdef"
 	inv.Images["v2"] = v2
 	var out strings.Builder
-	WriteChecks(&out, Evaluate(inv)[:2])
-	assert.Equal(t, `PASS  1. the four tags exist
+	WriteChecks(&out, Evaluate(seedLab(t), inv)[:2])
+	assert.Equal(t, `PASS  1. the lab's tags exist
       expected: multi-state:v1, multi-state:v2, multi-state:builder, multi-state:runtime
       actual:   all present
 FAIL  2. v1, v2 and runtime are one image
@@ -115,4 +131,42 @@ FAIL  2. v1, v2 and runtime are one image
       actual:   v1=runtime00000 v2=0123456789ab runtime=runtime00000
 1 of 2 assertions passed
 `, out.String())
+}
+
+func TestEvaluateReadsTheLabFile(t *testing.T) {
+	def, err := labfile.Parse("lab.yaml", []byte(`version: 1
+images:
+  - {tag: my/app:build, dockerfile: D, target: build}
+  - {tag: my/app:final, dockerfile: D}
+  - {tag: my/app:debug, dockerfile: D, target: debug}
+checks:
+  - {name: all three differ, differ: [build, final, debug]}
+  - {name: final is small, smaller: {image: final, than: build, percent: 2.5}}
+  - {name: only two exist, exist: [build, final]}
+`))
+	require.NoError(t, err)
+	inv := Inventory{Images: map[string]ImageFacts{
+		"build": {Present: true, ID: "sha256:b", Size: 1000},
+		"final": {Present: true, ID: "sha256:f", Size: 24},
+		"debug": {Present: true, ID: "sha256:f", Size: 24},
+	}}
+	checks := Evaluate(def, inv)
+	require.Len(t, checks, 3)
+	assert.Equal(t, Check{Name: "all three differ", Expected: "no two of build, final, debug share an ID", Actual: "build=b final=f debug=f"}, checks[0])
+	assert.True(t, checks[1].Pass, checks[1].Actual)
+	assert.Equal(t, "final < 25B (2.5% of build 1kB; sizes unpacked)", checks[1].Expected)
+	final := inv.Images["final"]
+	final.Size = 25
+	inv.Images["final"] = final
+	assert.False(t, Evaluate(def, inv)[1].Pass, "25 bytes is not under 2.5% of 1000")
+	delete(inv.Images, "debug")
+	assert.True(t, Evaluate(def, inv)[2].Pass, "debug is not asked for")
+	delete(inv.Images, "final")
+	assert.Equal(t, "missing: my/app:final", Evaluate(def, inv)[2].Actual)
+}
+
+func TestNeeds(t *testing.T) {
+	paths, runs := Needs(seedLab(t))
+	assert.Equal(t, map[string][]string{"runtime": {"/myapp/helloworld", "/usr/local/go"}}, paths)
+	assert.Equal(t, []string{"runtime"}, runs)
 }
