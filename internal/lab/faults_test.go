@@ -2,13 +2,12 @@ package lab
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -22,7 +21,6 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
-	"github.com/multistage-lab/multistage-lab/internal/magecompile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
@@ -31,31 +29,14 @@ import (
 // run through the task binary as a user runs it. TestFaults logs the table
 // the README shows (go test -run TestFaults -v ./internal/lab/).
 
-var (
-	taskOnce sync.Once
-	taskBin  string
-	taskErr  error
-)
-
-// taskBinary compiles the Mage targets once per test run.
+// taskBinary is the compiled task binary (see testkit.TaskBinary).
 func taskBinary(t *testing.T) string {
 	t.Helper()
-	taskOnce.Do(func() {
-		root, err := findTestRoot()
-		if err != nil {
-			taskErr = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "lab-task")
-		if err != nil {
-			taskErr = err
-			return
-		}
-		taskBin = filepath.Join(dir, "lab")
-		taskErr = magecompile.Compile(context.Background(), root, taskBin, nil)
-	})
-	require.NoError(t, taskErr)
-	return taskBin
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	bin, err := testkit.TaskBinary(root)
+	require.NoError(t, err)
+	return bin
 }
 
 // outcome is one run of the task binary.
@@ -63,81 +44,19 @@ type outcome struct {
 	stdout, stderr string
 	code           int
 	took           time.Duration
+	said           func() string
 }
 
-// firstLine of stderr, or of stdout when stderr is empty: what the user saw.
-func (o outcome) said() string {
-	s := strings.TrimSpace(o.stderr)
-	if s == "" {
-		s = strings.TrimSpace(o.stdout)
-	}
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
-	}
-	return s
-}
-
-// task runs the task binary in the project folder. If interrupt is set, it
-// is sent 2 s after stdout shows the Dockerfile's `sleep 60` step running.
+// task runs the task binary in the project folder with plain progress,
+// through the one harness every package's target tests use. If interrupt
+// is set, it is sent 2 s after stdout shows the Dockerfile's `sleep 60`
+// step running.
 func task(t *testing.T, env []string, interrupt os.Signal, args ...string) outcome {
 	t.Helper()
 	root, err := findTestRoot()
 	require.NoError(t, err)
-	cmd := exec.Command(taskBinary(t), args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "LAB_PROGRESS=plain")
-	cmd.Env = append(cmd.Env, env...)
-	var stderr bytes.Buffer
-	stdout := &watchBuffer{want: "sleep 60", seen: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = stdout, &stderr
-	start := time.Now()
-	require.NoError(t, cmd.Start())
-	if interrupt != nil {
-		select {
-		case <-stdout.seen:
-			time.Sleep(2 * time.Second)
-			_ = cmd.Process.Signal(interrupt)
-		case <-time.After(60 * time.Second):
-			t.Error("the build never started")
-		}
-	}
-	err = cmd.Wait()
-	o := outcome{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		o.code = ee.ExitCode()
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			o.code = 128 + int(ws.Signal())
-		}
-	} else {
-		require.NoError(t, err)
-	}
-	return o
-}
-
-// watchBuffer is a goroutine-safe buffer that closes seen once want appears.
-type watchBuffer struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	want string
-	seen chan struct{}
-	once sync.Once
-}
-
-func (w *watchBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	if strings.Contains(w.buf.String(), w.want) {
-		w.once.Do(func() { close(w.seen) })
-	}
-	return len(p), nil
-}
-
-func (w *watchBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
+	o := testkit.RunTask(t, root, append([]string{"LAB_PROGRESS=plain"}, env...), interrupt, args...)
+	return outcome{stdout: o.Stdout, stderr: o.Stderr, code: o.Code, took: o.Took, said: o.Said}
 }
 
 // snapshot is the engine's containers and images, and the project's files.
@@ -380,6 +299,21 @@ func TestFaults(t *testing.T) {
 		record("--target that names no stage", o, before)
 	})
 
+	t.Run("lab file names a missing Dockerfile", func(t *testing.T) {
+		dir := labDockerfiles(t, func(name, text string) string {
+			if name == "lab.yaml" {
+				return strings.Replace(text, "\nbuild:", "  - tag: multi-state:v3\n    dockerfile: v3.Dockerfile\n\nbuild:", 1)
+			}
+			return text
+		})
+		before := takeSnapshot(t)
+		o := task(t, []string{"LAB_DOCKERFILES=" + dir}, nil, "build")
+		assert.Equal(t, 2, o.code)
+		assert.Equal(t, "Error: invalid lab file: "+filepath.Join(dir, "lab.yaml")+":20: multi-state:v3: dockerfile v3.Dockerfile does not exist beside lab.yaml\n", o.stderr)
+		assert.Empty(t, o.stdout, "nothing was built")
+		record("a lab.yaml that names a missing Dockerfile", o, before)
+	})
+
 	t.Run("clean:all unconfirmed", func(t *testing.T) {
 		before := takeSnapshot(t)
 		o := task(t, nil, nil, "clean:all")
@@ -527,6 +461,72 @@ func TestFaults(t *testing.T) {
 		fmt.Fprintf(&table, "| %s | %s | %d | %.2f | %s |\n", r.fault, strings.ReplaceAll(r.saw, "|", `\|`), r.code, r.took.Seconds(), r.left)
 	}
 	t.Logf("faults, %s:\n%s", time.Now().UTC().Format("2006-01-02"), table.String())
+	if t.Failed() {
+		return
+	}
+	checkREADMEFaults(t, rows)
+}
+
+// checkREADMEFaults compares the README's faults table with what this run
+// measured, so the README cannot drift: each row's fault, message, exit
+// code and what was left behind, with what varies from run to run (temp
+// folders, ports, image IDs, times, counts) masked. The table is measured
+// on one engine, which the README names; on another engine the messages
+// differ (BuildKit's words change between releases), so there it is not
+// compared.
+func checkREADMEFaults(t *testing.T, rows []faultRow) {
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	section := string(readme)
+	i := strings.Index(section, "## What happens when things go wrong")
+	require.GreaterOrEqual(t, i, 0, "the README has a faults section")
+	section = section[i:]
+	m := regexp.MustCompile(`measured on Docker Engine (\S+)`).FindStringSubmatch(section)
+	require.NotNil(t, m, "the faults section names the engine it was measured on")
+	if v := docker(t, "version", "--format", "{{.Server.Version}}"); v != m[1] {
+		t.Logf("the README's faults table is from Engine %s; this is %s: not compared", m[1], v)
+		return
+	}
+	var readmeRows []string
+	for _, line := range strings.Split(section, "\n") {
+		if strings.HasPrefix(line, "| ") && !strings.HasPrefix(line, "| fault |") {
+			readmeRows = append(readmeRows, maskFaultRow(line))
+		}
+		if len(readmeRows) > 0 && !strings.HasPrefix(line, "|") {
+			break
+		}
+	}
+	var measured []string
+	for _, r := range rows {
+		measured = append(measured, maskFaultRow(fmt.Sprintf("| %s | %s | %d | %.2f | %s |", r.fault, strings.ReplaceAll(r.saw, "|", `\|`), r.code, r.took.Seconds(), r.left)))
+	}
+	assert.Equal(t, measured, readmeRows, "the README's faults table differs from what TestFaults measured: paste the table logged above into the README")
+}
+
+var faultMasks = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`/tmp/[^\s:]*/`), "<tmp>/"},
+	{regexp.MustCompile(`127\.0\.0\.1:\d+`), "127.0.0.1:<port>"},
+	{regexp.MustCompile(`\b[0-9a-f]{12}\b`), "<id>"},
+	{regexp.MustCompile(`\(\d+(\.\d+)?s\)`), "(<time>)"},
+}
+
+// maskFaultRow masks what varies between runs in a faults table row; the
+// seconds column goes, and the counts of what was left behind.
+func maskFaultRow(row string) string {
+	for _, m := range faultMasks {
+		row = m.re.ReplaceAllString(row, m.with)
+	}
+	cells := strings.Split(row, " | ")
+	if n := len(cells); n >= 5 {
+		cells[n-2] = "<seconds>"
+		cells[n-1] = regexp.MustCompile(`\d+`).ReplaceAllString(cells[n-1], "N")
+	}
+	return strings.Join(cells, " | ")
 }
 
 // TestTTYProgressInATerminal runs a build in a real terminal (tmux) and reads
@@ -572,4 +572,14 @@ func TestTTYProgressInATerminal(t *testing.T) {
 	assert.Regexp(t, `=> => naming to docker.io/library/multi-state:v1 +[\d.]+s`, string(screen))
 	assert.Regexp(t, `multi-state:v1 = [0-9a-f]{12}`, string(screen))
 	assert.NotContains(t, string(screen), "#1 ", "not the plain display")
+}
+
+func TestMaskFaultRowKeepsWhatMatters(t *testing.T) {
+	a := "| no engine: refused TCP port | Error: no Docker Engine answers at DOCKER_HOST=tcp://127.0.0.1:34153: start Docker | 2 | 0.01 | 0 containers, 4 cached build steps (4 in the lab's record: clean removes those), no files |"
+	b := "| no engine: refused TCP port | Error: no Docker Engine answers at DOCKER_HOST=tcp://127.0.0.1:40000: start Docker | 2 | 5.13 | 0 containers, 2 cached build steps (2 in the lab's record: clean removes those), no files |"
+	assert.Equal(t, maskFaultRow(a), maskFaultRow(b))
+	assert.NotEqual(t, maskFaultRow(a), maskFaultRow(strings.Replace(b, "| 2 |", "| 1 |", 1)), "the exit code counts")
+	assert.NotEqual(t, maskFaultRow(a), maskFaultRow(strings.Replace(b, "cached build steps", "images", 1)), "what was left counts")
+	assert.Equal(t, "| x | Error: invalid Dockerfile: <tmp>/v1.Dockerfile:2: WORKDIR | 2 | <seconds> | N containers, no images, no files |",
+		maskFaultRow("| x | Error: invalid Dockerfile: /tmp/TestFaultsbroken_Dockerfile3890809260/001/v1.Dockerfile:2: WORKDIR | 2 | 0.01 | 0 containers, no images, no files |"))
 }

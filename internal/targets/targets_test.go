@@ -1,12 +1,8 @@
 package targets
 
 import (
-	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -16,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/multistage-lab/multistage-lab/internal/magecompile"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
@@ -44,15 +39,10 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	root = filepath.Join(wd, "..", "..")
-	dir, err := os.MkdirTemp("", "lab-targets")
-	if err != nil {
+	if labBin, err = testkit.TaskBinary(root); err != nil {
 		return 0, err
 	}
-	defer os.RemoveAll(dir)
-	labBin = filepath.Join(dir, "lab")
-	if err := magecompile.Compile(context.Background(), root, labBin, nil); err != nil {
-		return 0, err
-	}
+	defer os.RemoveAll(filepath.Dir(labBin))
 	return m.Run(), nil
 }
 
@@ -62,24 +52,12 @@ type result struct {
 	took           time.Duration
 }
 
-// runLab runs the task binary in the project folder with extra environment.
+// runLab runs the task binary in the project folder with extra
+// environment, through the one harness every package's target tests use.
 func runLab(t *testing.T, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(labBin, args...)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r := result{stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		r.code = ee.ExitCode()
-	} else {
-		require.NoError(t, err)
-	}
-	return r
+	o := testkit.RunTask(t, root, env, nil, args...)
+	return result{stdout: o.Stdout, stderr: o.Stderr, code: o.Code, took: o.Took}
 }
 
 func TestListShowsEveryTarget(t *testing.T) {

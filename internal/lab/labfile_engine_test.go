@@ -1,0 +1,84 @@
+package lab
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// TestAFifthImageIsOneEntry adds multi-state:v3 to a copy of the lab file,
+// with a copy of v2.Dockerfile, and runs the targets as a user does: build
+// builds it, verify names it, clean removes it. No Go changes.
+func TestAFifthImageIsOneEntry(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	dir := labDockerfiles(t, func(name, text string) string {
+		if name == "lab.yaml" {
+			return strings.Replace(text, "\nbuild:", "  - tag: multi-state:v3\n    dockerfile: v3.Dockerfile\n\nbuild:", 1)
+		}
+		return text
+	})
+	v2, err := os.ReadFile(filepath.Join(dir, "v2.Dockerfile"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "v3.Dockerfile"), v2, 0o644))
+	for _, b := range []string{"buildkit", "classic"} {
+		t.Run(b, func(t *testing.T) {
+			env := []string{"LAB_DOCKERFILES=" + dir, "LAB_BUILDER=" + b, "LAB_PROGRESS=quiet"}
+			o := task(t, env, nil, "build")
+			require.Equal(t, 0, o.code, o.stdout+o.stderr)
+			assert.Contains(t, o.stdout, "docker image build -t multi-state:v3 .   (v3.Dockerfile, "+b+" builder)")
+			ids := labIDs(t)
+			require.Contains(t, ids, "v3", "the docker CLI sees multi-state:v3")
+			assert.Equal(t, ids["v2"], ids["v3"], "the same Dockerfile and context: the same image")
+
+			o = task(t, env, nil, "verify")
+			require.Equal(t, 0, o.code, o.stdout+o.stderr)
+			assert.Contains(t, o.stdout, "expected: multi-state:v1, multi-state:v2, multi-state:builder, multi-state:runtime, multi-state:v3\n      actual:   all present")
+			assert.Contains(t, o.stdout, "10 of 10 assertions passed")
+
+			o = task(t, env, nil, "clean")
+			require.Equal(t, 0, o.code, o.stdout+o.stderr)
+			assert.Contains(t, o.stdout, "untagged multi-state:v3")
+			assert.Empty(t, labIDs(t), "no multi-state tag is left")
+
+			// build:image builds one image by its lab file name.
+			o = task(t, env, nil, "build:image", "v3")
+			require.Equal(t, 0, o.code, o.stdout+o.stderr)
+			assert.Contains(t, labIDs(t), "v3")
+			o = task(t, env, nil, "build:image", "v9")
+			assert.Equal(t, 2, o.code)
+			assert.Equal(t, fmt.Sprintf("Error: invalid lab file: %s names no image \"v9\" (its images: v1, v2, builder, runtime, v3)\n", filepath.Join(dir, "lab.yaml")), o.stderr)
+			o = task(t, env, nil, "clean")
+			require.Equal(t, 0, o.code, o.stdout+o.stderr)
+		})
+	}
+}
+
+// TestALabFileThatNamesAMissingDockerfileChangesNothing: exit 2, naming
+// lab.yaml and its line, before any engine call; the docker CLI sees the
+// same images and containers after.
+func TestALabFileThatNamesAMissingDockerfileChangesNothing(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	dir := labDockerfiles(t, func(name, text string) string {
+		if name == "lab.yaml" {
+			return strings.Replace(text, "\nbuild:", "  - tag: multi-state:v3\n    dockerfile: v3.Dockerfile\n\nbuild:", 1)
+		}
+		return text
+	})
+	images := docker(t, "image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}")
+	containers := docker(t, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Status}}")
+	for _, target := range []string{"build", "verify", "clean", "run", "images", "walkthrough"} {
+		o := task(t, []string{"LAB_DOCKERFILES=" + dir}, nil, target)
+		assert.Equal(t, 2, o.code, target)
+		assert.Equal(t, "Error: invalid lab file: "+filepath.Join(dir, "lab.yaml")+":20: multi-state:v3: dockerfile v3.Dockerfile does not exist beside lab.yaml\n", o.stderr, target)
+		assert.Empty(t, o.stdout, target)
+	}
+	assert.Equal(t, images, docker(t, "image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"))
+	assert.Equal(t, containers, docker(t, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Status}}"))
+}
