@@ -27,6 +27,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
+	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -131,10 +132,7 @@ func Connect(ctx context.Context) (*client.Client, error) {
 // it: DOCKER_CONTEXT, else currentContext in config.json. "default" (or
 // none) means the default socket, returned as "".
 func contextHost() (host, name string, err error) {
-	dir := os.Getenv("DOCKER_CONFIG")
-	if dir == "" {
-		dir = config.Dir()
-	}
+	dir := registryauth.ConfigDir()
 	name = os.Getenv("DOCKER_CONTEXT")
 	if name == "" {
 		f, err := config.Load(dir)

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"github.com/docker/docker/api"
-	"github.com/docker/docker/api/types/versions"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -11,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/api"
+	"github.com/docker/docker/api/types/versions"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -16,6 +16,7 @@ import (
 	"github.com/docker/docker/pkg/jsonmessage"
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -53,7 +54,7 @@ func normalizeRef(s string) string {
 // standinKind says which stand-in can take ref's place: "golang" or
 // "alpine" by the repository's last name, or "" for none.
 func standinKind(ref string) string {
-	repo, _ := splitRef(ref)
+	repo, _ := labfile.SplitTag(ref)
 	switch path.Base(repo) {
 	case "golang":
 		return "golang"

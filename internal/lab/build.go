@@ -1,14 +1,10 @@
 package lab
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/build"
@@ -30,156 +26,6 @@ type Built struct {
 	// Requested is when the build request went to the engine: before its
 	// start for a build whose context was held back (buildSpec.Hold).
 	Requested time.Time
-}
-
-// BuildAll builds the lab file's images and reports them in its order. The
-// first (v1) is built alone; the rest (v2, builder and runtime in the
-// seed's lab) then run side by side, at most build.parallel at a time: every
-// stage they need is in the cache v1 just made (for the classic builder,
-// which does not dedupe concurrent work, as for BuildKit, which does), so
-// the engine does each step once and the wall time is the slowest build's,
-// not the sum. With the classic builder, which commits each step as it
-// goes, builder starts as soon as v1 enters its last stage: the stages
-// builder needs are in the cache by then.
-//
-// The classic builder's three later builds are sent with v1, each holding
-// back all of its context but the first block until it may start (see
-// buildSpec.Hold): the engine unpacks a context in a helper process it
-// starts on the first bytes, and that start-up, most of what a cached build
-// costs the engine, then runs beside v1 instead of after it. No step of a
-// held build can run before its context is whole. BuildKit's builds are
-// not held: sent the same way they finished no sooner (376 against 377 ms
-// for the four, warm, on the project's machine), so they go after v1 as
-// before. Output is shown in order, each build's as it finishes.
-func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
-	if err := l.prepareConcurrent(ctx); err != nil {
-		return nil, err
-	}
-	images := l.Images()
-	rest := images[1:]
-	// slots bounds the later builds in flight to the lab file's
-	// build.parallel.
-	slots := make(chan struct{}, l.Def.Build.Parallel)
-	type result struct {
-		b   Built
-		err error
-		out bytes.Buffer
-	}
-	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	results := make([]*result, len(rest))
-	done := make([]chan struct{}, len(rest))
-	launch := func(i int, hold func() error) {
-		go func() {
-			defer close(done[i])
-			select {
-			case slots <- struct{}{}:
-				defer func() { <-slots }()
-			case <-bctx.Done():
-				results[i].err = bctx.Err()
-				return
-			}
-			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold)
-		}()
-	}
-	for i := range rest {
-		results[i], done[i] = &result{}, make(chan struct{})
-	}
-	// v1Staged opens when v1 has entered its last stage, v1Done when v1
-	// is built; both open failed if v1 fails.
-	v1Staged, v1Done := newLatch(), newLatch()
-	classic := l.Settings.Builder == settings.Classic
-	if classic {
-		for i, im := range rest {
-			gate := v1Done
-			if stops, err := l.stopsBeforeLastStage(l.dockerfilePath(im), im.Target); err == nil && stops {
-				gate = v1Staged
-			}
-			launch(i, func() error { return gate.wait(bctx) })
-		}
-	}
-	first, err := l.buildTo(ctx, images[0], nil, func() { v1Staged.open(true) }, nil)
-	if err != nil {
-		v1Staged.open(false)
-		v1Done.open(false)
-		cancel()
-		if classic {
-			for i := range rest {
-				<-done[i]
-			}
-		}
-		return nil, err
-	}
-	v1Staged.open(true)
-	v1Done.open(true)
-	if !classic {
-		for i := range rest {
-			launch(i, nil)
-		}
-	}
-	out := []Built{first}
-	var firstErr error
-	for i := range rest {
-		<-done[i]
-		_, _ = l.Out.Write(results[i].out.Bytes())
-		if results[i].err != nil && firstErr == nil {
-			firstErr = results[i].err
-		}
-		out = append(out, results[i].b)
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
-}
-
-// latch opens once, for every waiter, as passed or failed.
-type latch struct {
-	once sync.Once
-	ch   chan struct{}
-	ok   bool
-}
-
-func newLatch() *latch { return &latch{ch: make(chan struct{})} }
-
-func (g *latch) open(ok bool) {
-	g.once.Do(func() {
-		g.ok = ok
-		close(g.ch)
-	})
-}
-
-// errNotReleased ends a held build whose wait failed: the build it waited
-// for did not succeed.
-var errNotReleased = errors.New("not started: the build it waits for failed")
-
-func (g *latch) wait(ctx context.Context) error {
-	select {
-	case <-g.ch:
-		if !g.ok {
-			return errNotReleased
-		}
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// prepareConcurrent does once what every build would otherwise race to do:
-// the bases, the credentials and the BuildKit session.
-func (l *Lab) prepareConcurrent(ctx context.Context) error {
-	if err := l.EnsureBases(ctx); err != nil {
-		return err
-	}
-	if _, err := l.credentials(); err != nil {
-		return err
-	}
-	if l.Settings.Builder == settings.BuildKit {
-		if _, err := l.buildSession(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // API versions the builds need: --target arrived in 1.29 (Docker 17.05, the
@@ -271,8 +117,8 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		out = l.Out
 	}
 	mode := l.Settings.Progress
-	if spec.Out != nil && mode != settings.ProgressQuiet {
-		mode = settings.ProgressPlain // a buffer is no terminal
+	if spec.Out != nil && mode != progress.Quiet {
+		mode = progress.Plain // a buffer is no terminal
 	}
 	labels := l.buildLabels(spec)
 	fmt.Fprintf(out, "==> %s -t %s .   (%s, %s builder)\n", cmd, strings.Join(spec.Tags, " -t "), spec.Display, l.Settings.Builder)
@@ -310,7 +156,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	released := make(chan time.Time, 1)
 	var w io.Writer = pw
 	if spec.Hold != nil {
-		w = &heldWriter{w: pw, first: contextFirstBlock, hold: spec.Hold, released: released}
+		w = &buildcontext.Held{W: pw, First: buildcontext.FirstBlock, Hold: spec.Hold, Released: released}
 	}
 	go func() { pw.CloseWithError(l.writeContext(w, spec)) }()
 	resp, err := l.Client.ImageBuild(ctx, pr, opts)
@@ -331,7 +177,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	if l.Settings.Builder == settings.Classic {
 		body = progress.WatchCommits(body, func(id string) { committed = append(committed, id) })
 	}
-	id, err := progress.Read(ctx, body, l.Settings.Builder, mode, out)
+	id, err := progress.Read(ctx, body, l.Settings.Builder == settings.BuildKit, mode, out)
 	// What the build committed is the lab's, whether it succeeded or not:
 	// a failed build's steps stay as the classic builder's cache, and
 	// clean removes them.
@@ -349,41 +195,6 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		l.retire(ctx, previous, tag, out)
 	}
 	return id, took, nil
-}
-
-// contextFirstBlock is what a held build sends at once: one tar block, the
-// header of the context's first entry.
-const contextFirstBlock = 512
-
-// heldWriter passes the first bytes through, then waits for hold before
-// the rest, and tells released when it let them go.
-type heldWriter struct {
-	w        io.Writer
-	first    int
-	hold     func() error
-	released chan<- time.Time
-}
-
-func (h *heldWriter) Write(p []byte) (int, error) {
-	written := 0
-	if h.first > 0 {
-		n, err := h.w.Write(p[:min(h.first, len(p))])
-		written += n
-		h.first -= n
-		if err != nil || written == len(p) {
-			return written, err
-		}
-		p = p[n:]
-	}
-	if h.hold != nil {
-		if err := h.hold(); err != nil {
-			return written, err
-		}
-		h.hold = nil
-		h.released <- time.Now()
-	}
-	n, err := h.w.Write(p)
-	return written + n, err
 }
 
 // buildLabels is the label a build puts on its image: the lab's, so clean
@@ -417,71 +228,8 @@ func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
 	return in.ID
 }
 
-// stopsBeforeLastStage reports whether --target names a stage other than
-// the Dockerfile's last.
-func (l *Lab) stopsBeforeLastStage(dockerfilePath, target string) (bool, error) {
-	if target == "" {
-		return false, nil
-	}
-	stages, err := l.stages(dockerfilePath, "")
-	if err != nil {
-		return false, err
-	}
-	return len(stages) > 0 && !strings.EqualFold(target, stages[len(stages)-1].Label()), nil
-}
-
-// appDir is the folder sent as the build context: LAB_APP, else app/.
-func (l *Lab) appDir() string {
-	if l.Settings.App != "" {
-		return l.Settings.App
-	}
-	return filepath.Join(l.Root, "app")
-}
-
-// buildContext is the context for a Dockerfile: the app folder, carrying
-// only what the Dockerfile's COPY and ADD read.
-func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) {
-	sources, err := l.sources(dockerfilePath)
-	if err != nil {
-		return buildcontext.Context{}, err
-	}
-	f, err := l.readDockerfile(dockerfilePath)
-	if err != nil {
-		return buildcontext.Context{}, fmt.Errorf("build context: %w", err)
-	}
-	return buildcontext.Context{Dir: l.appDir(), Dockerfile: dockerfilePath, DockerfileData: f.data, DockerfileInfo: f.info, Sources: sources}, nil
-}
-
-// writeContext streams the build context: the Dockerfile and what it reads
-// from the app folder (as the seed's working folder holds them), or only the
-// spec's own files.
-func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
-	if spec.Files != nil {
-		f, err := l.readDockerfile(spec.Dockerfile)
-		if err != nil {
-			return fmt.Errorf("build context: %w", err)
-		}
-		return buildcontext.Context{Dockerfile: spec.Dockerfile, DockerfileData: f.data, DockerfileInfo: f.info, Files: spec.Files}.Write(w)
-	}
-	c, err := l.buildContext(spec.Dockerfile)
-	if err != nil {
-		return err
-	}
-	return c.Write(w)
-}
-
-// WriteContextTar writes the build context of a lab image to w, as the
-// engine receives it, for a look with `tar t`.
-func (l *Lab) WriteContextTar(w io.Writer, im Image) error {
-	c, err := l.buildContext(l.dockerfilePath(im))
-	if err != nil {
-		return err
-	}
-	return c.Write(w)
-}
-
 // isLabTag reports whether ref is a tag in one of the lab file's
 // repositories.
 func (l *Lab) isLabTag(ref string) bool {
-	return Engine{Repositories: l.Def.Repositories()}.isLabTag(ref)
+	return Engine{Repositories: l.Def.Repositories()}.IsLabTag(ref)
 }

@@ -1,230 +1,30 @@
 package lab
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/errdefs"
 
+	"github.com/multistage-lab/multistage-lab/internal/clean"
 	"github.com/multistage-lab/multistage-lab/internal/display"
-	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
-// Plan is what a clean removes, and what it keeps that a person might
-// expect it to remove: containers by ID, image tags by reference (removing
-// a tag leaves the image if the user tagged it too), and untagged images by
-// ID, children before their parents.
-type Plan struct {
-	Containers []ContainerRef
-	Tags       []string
-	Untagged   []string
-	Kept       []string
-	// Gone are recorded images the engine no longer has.
-	Gone []string
-}
+// What clean removes is chosen by package clean, from what readEngine
+// reads; these names keep the lab's side short.
+type (
+	Plan         = clean.Plan
+	ContainerRef = clean.ContainerRef
+	Engine       = clean.Engine
+)
 
-// ContainerRef names a container for removal and for the message.
-type ContainerRef struct {
-	ID    string
-	Name  string
-	Image string // the name it was made from, as the user typed it
-	State string
-}
-
-// Empty reports whether the plan removes nothing.
-func (p Plan) Empty() bool {
-	return len(p.Containers) == 0 && len(p.Tags) == 0 && len(p.Untagged) == 0
-}
-
-// isLabTag reports whether a reference is one of the lab's tags: a tag in
-// a repository of the lab file's images (multi-state in the seed's lab).
-func (e Engine) isLabTag(ref string) bool {
-	repo, _ := splitRef(ref)
-	return slices.Contains(e.Repositories, repo)
-}
-
-// isLabName reports whether a container was made by one of the lab's names:
-// a lab tag or a comparison tag.
-func (e Engine) isLabName(ref string) bool {
-	repo, _ := splitRef(ref)
-	return e.isLabTag(ref) || slices.Contains(CompareRepositories, repo)
-}
-
-// isOwnedTag reports whether clean removes the tag ref of an image with
-// these labels: every lab tag, and a comparison lab tag (helloworld,
-// helloworld-build) only on an image the lab built, so a user's own
-// helloworld image is kept.
-func (e Engine) isOwnedTag(ref string, labels map[string]string) bool {
-	if e.isLabTag(ref) {
-		return true
-	}
-	repo, _ := splitRef(ref)
-	return slices.Contains(CompareRepositories, repo) && labels[LabelLab] == LabValue
-}
-
-// untagged reports whether an image has no tag at all.
-func untagged(s image.Summary) bool {
-	return len(s.RepoTags) == 0 || slices.Equal(s.RepoTags, []string{"<none>:<none>"})
-}
-
-// madeByID matches a container's image name that is an image ID, as the
-// engine lists a container whose tag has since moved to another image.
-var madeByID = regexp.MustCompile(`^(sha256:)?[0-9a-f]{12,64}$`)
-
-// Engine is what clean reads off the engine: every image (intermediate
-// steps too), every container with the name it was made from, and the
-// lab's record of the images its classic builds committed.
-type Engine struct {
-	// Repositories are the lab file's image repositories: their tags are
-	// the lab's.
-	Repositories []string
-	Images       []image.Summary
-	Containers   []ContainerRef
-	// ContainerImage maps a container's ID to its image's ID.
-	ContainerImage map[string]string
-	// ContainerLabels maps a container's ID to its own labels.
-	ContainerLabels map[string]map[string]string
-	Recorded        []string
-}
-
-// madeByLab reports whether the lab can tell it made an image: the label
-// its BuildKit and comparison builds carry, or its record of what its
-// classic builds committed.
-func (e Engine) madeByLab(s image.Summary) bool {
-	return s.Labels[LabelLab] == LabValue || ledger.Has(e.Recorded, s.ID)
-}
-
-// PlanClean selects what the lab made and nothing else:
-//   - containers the lab made (its container label), or made by a lab name
-//     from an image the lab made; a container made from your own tag or
-//     from an image ID is yours and stays, running or not;
-//   - the multi-state (and comparison) tags of images the lab made, unless
-//     that would take the last name off an image a container of yours uses;
-//   - untagged images the lab made (older builds whose tag moved on, steps a
-//     failed build committed), when nothing that stays depends on them.
-//
-// An image the lab cannot tell it made (one you built by hand with the same
-// Dockerfile) keeps its tags, and base images are never selected.
-func PlanClean(e Engine) Plan {
-	var p Plan
-	byID := map[string]image.Summary{}
-	children := map[string][]string{}
-	for _, s := range e.Images {
-		byID[s.ID] = s
-		if s.ParentID != "" {
-			children[s.ParentID] = append(children[s.ParentID], s.ID)
-		}
-	}
-	usedByKept := map[string][]ContainerRef{}
-	for _, c := range e.Containers {
-		imgID := e.ContainerImage[c.ID]
-		img, known := byID[imgID]
-		labImage := known && e.madeByLab(img)
-		switch {
-		case e.ContainerLabels[c.ID][LabelContainer] == LabValue, e.isLabName(c.Image) && labImage:
-			p.Containers = append(p.Containers, c)
-		case labImage || known && slices.ContainsFunc(img.RepoTags, e.isLabTag):
-			usedByKept[imgID] = append(usedByKept[imgID], c)
-			p.Kept = append(p.Kept, fmt.Sprintf("container %s (%s, %s): yours, %s", c.Name, c.Image, c.State, e.madeFrom(c.Image, labImage)))
-		}
-	}
-
-	tagless := map[string]bool{} // images the plan takes every tag off
-	for _, s := range e.Images {
-		if untagged(s) {
-			continue
-		}
-		var owned, others []string
-		for _, t := range s.RepoTags {
-			if e.isOwnedTag(t, s.Labels) {
-				owned = append(owned, t)
-			} else if t != "<none>:<none>" {
-				others = append(others, t)
-			}
-		}
-		if len(owned) == 0 {
-			continue
-		}
-		slices.Sort(owned)
-		names := strings.Join(owned, ", ")
-		switch {
-		case !e.madeByLab(s):
-			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): not built by the lab (a docker build of yours?); docker image rm removes it", names, display.ShortID(s.ID)))
-		case len(others) == 0 && len(usedByKept[s.ID]) > 0:
-			p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): your container %s uses it", names, display.ShortID(s.ID), usedByKept[s.ID][0].Name))
-		default:
-			p.Tags = append(p.Tags, owned...)
-			if len(others) > 0 {
-				slices.Sort(others)
-				p.Kept = append(p.Kept, fmt.Sprintf("%s (%s): tagged by you from a lab image", strings.Join(others, ", "), display.ShortID(s.ID)))
-			} else {
-				tagless[s.ID] = true
-			}
-		}
-	}
-
-	// An image goes when nothing that stays is built on it: a tagged one
-	// when its last tag is removed (the engine only untags an image with
-	// children), an untagged one the lab made by its ID. Repeat until no
-	// more can go, so a chain of steps goes whole.
-	removed := map[string]bool{}
-	for changed := true; changed; {
-		changed = false
-		for _, s := range e.Images {
-			if removed[s.ID] || len(usedByKept[s.ID]) > 0 {
-				continue
-			}
-			if !tagless[s.ID] && !(untagged(s) && e.madeByLab(s)) {
-				continue
-			}
-			if slices.ContainsFunc(children[s.ID], func(c string) bool { return !removed[c] }) {
-				continue
-			}
-			removed[s.ID] = true
-			if untagged(s) {
-				p.Untagged = append(p.Untagged, s.ID)
-			}
-			changed = true
-		}
-	}
-	// Deepest first, so each goes after the images built on it.
-	depth := func(id string) int {
-		n := 0
-		for s, ok := byID[id]; ok && s.ParentID != ""; s, ok = byID[s.ParentID] {
-			n++
-		}
-		return n
-	}
-	slices.SortStableFunc(p.Untagged, func(a, b string) int { return cmp.Compare(depth(b), depth(a)) })
-	slices.Sort(p.Tags)
-
-	for _, id := range e.Recorded {
-		if !slices.ContainsFunc(e.Images, func(s image.Summary) bool { return ledger.Has([]string{id}, s.ID) }) {
-			p.Gone = append(p.Gone, id)
-		}
-	}
-	return p
-}
-
-// madeFrom says why a container that uses a lab image is the user's.
-func (e Engine) madeFrom(ref string, labImage bool) string {
-	switch {
-	case madeByID.MatchString(ref):
-		return "made from the image ID"
-	case e.isLabName(ref) && !labImage:
-		return "made from an image the lab did not build"
-	default:
-		return "made from your tag " + ref
-	}
-}
+// PlanClean selects what the lab made and nothing else (see clean.Select).
+func PlanClean(e Engine) Plan { return clean.Select(e) }
 
 // Clean removes the lab's containers and images and says what it removed
 // and what it kept.
@@ -233,7 +33,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p := PlanClean(e)
+	p := clean.Select(e)
 	if p.Empty() {
 		l.printf("nothing to clean: no %s (or comparison) images or containers made from them\n", strings.Join(e.Repositories, ", "))
 	}
@@ -268,7 +68,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 // readEngine lists every image and container, with the name each container
 // was made from, and the lab's record for this engine.
 func (l *Lab) readEngine(ctx context.Context) (Engine, error) {
-	e := Engine{Repositories: l.Def.Repositories()}
+	e := Engine{Repositories: l.Def.Repositories(), CompareRepositories: CompareRepositories}
 	var err error
 	if e.Images, err = l.Client.ImageList(ctx, image.ListOptions{All: true}); err != nil {
 		return e, fmt.Errorf("list images: %w", err)
@@ -293,7 +93,7 @@ func (l *Lab) readEngine(ctx context.Context) (Engine, error) {
 				made = in.Config.Image
 			}
 		}
-		if madeByID.MatchString(made) {
+		if clean.MadeByID.MatchString(made) {
 			made = display.ShortID(made)
 		}
 		e.Containers = append(e.Containers, ContainerRef{ID: c.ID, Name: name, Image: made, State: c.State})
@@ -354,7 +154,7 @@ func (l *Lab) CleanAll(ctx context.Context) error {
 		}
 		for _, s := range images {
 			tags := "<none>"
-			if !untagged(s) {
+			if !clean.Untagged(s) {
 				tags = strings.Join(s.RepoTags, ", ")
 			}
 			l.printf("  image %s %s\n", display.ShortID(s.ID), tags)

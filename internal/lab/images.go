@@ -6,7 +6,6 @@ import (
 	"io"
 	"slices"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	units "github.com/docker/go-units"
 	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 )
 
 // Row is one line of the image table: one tag of one image.
@@ -42,7 +42,7 @@ func (l *Lab) ImageRows(ctx context.Context) ([]Row, error) {
 		return nil, fmt.Errorf("list images: %w", err)
 	}
 	return rowsOf(list, func(ref string) bool {
-		repo, _ := splitRef(ref)
+		repo, _ := labfile.SplitTag(ref)
 		return slices.Contains(repos, repo) || slices.Contains(bases, ref)
 	}), nil
 }
@@ -55,7 +55,7 @@ func rowsOf(list []image.Summary, keep func(ref string) bool) []Row {
 			if !keep(ref) {
 				continue
 			}
-			repo, tag := splitRef(ref)
+			repo, tag := labfile.SplitTag(ref)
 			rows = append(rows, Row{Repository: repo, Tag: tag, ID: s.ID, Created: time.Unix(s.Created, 0), Size: s.Size})
 		}
 	}
@@ -116,13 +116,4 @@ func (l *Lab) ShowImages(ctx context.Context) error {
 		l.printf("base %s: %s\n", ref, b.Kind())
 	}
 	return nil
-}
-
-// splitRef splits "repo:tag" at the tag's colon (not a registry port's).
-func splitRef(ref string) (repo, tag string) {
-	i := strings.LastIndexByte(ref, ':')
-	if i < 0 || strings.Contains(ref[i:], "/") {
-		return ref, "latest"
-	}
-	return ref[:i], ref[i+1:]
 }

@@ -1,9 +1,7 @@
 package lab
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -16,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -30,7 +28,7 @@ func TestTableAsDockerPrintsIt(t *testing.T) {
 		{ID: "sha256:u1", RepoTags: []string{"localhost:5000/other:latest"}, Created: now.Unix(), Size: 1},
 	}
 	rows := rowsOf(list, func(ref string) bool {
-		repo, _ := splitRef(ref)
+		repo, _ := labfile.SplitTag(ref)
 		return repo == Repository || ref == "alpine:latest"
 	})
 	var out strings.Builder
@@ -51,28 +49,8 @@ func TestSplitRef(t *testing.T) {
 		"localhost:5000/multi-state":     {"localhost:5000/multi-state", "latest"},
 		"localhost:5000/multi-state:abc": {"localhost:5000/multi-state", "abc"},
 	} {
-		repo, tag := splitRef(ref)
+		repo, tag := labfile.SplitTag(ref)
 		assert.Equal(t, want, [2]string{repo, tag}, ref)
-	}
-}
-
-func TestExitCodes(t *testing.T) {
-	cases := []struct {
-		err  error
-		code int
-	}{
-		{nil, 0},
-		{fmt.Errorf("verify: %w", ErrAssertions), 1},
-		{errors.New("build multi-state:v1: exit code: 1"), 1},
-		{&settings.Error{Name: "LAB_BASE"}, 2},
-		{fmt.Errorf("x: %w", engine.ErrUnreachable), 2},
-		{fmt.Errorf("x: %w", ErrBaseMissing), 2},
-		{ErrNotConfirmed, 2},
-		{ErrNoProject, 2},
-		{fmt.Errorf("build: %w", context.Canceled), 130},
-	}
-	for _, c := range cases {
-		assert.Equal(t, c.code, ExitCode(c.err), "%v", c.err)
 	}
 }
 
@@ -106,7 +84,6 @@ func TestBaseModePullMakesNoStandin(t *testing.T) {
 	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BasePull}, projectRoot(t), io.Discard)
 	err := l.EnsureBases(t.Context())
 	require.ErrorIs(t, err, ErrBaseMissing)
-	assert.Equal(t, ExitEnvironment, ExitCode(err))
 	assert.ErrorContains(t, err, "pull golang:latest: dial tcp")
 	assert.Empty(t, imported)
 }

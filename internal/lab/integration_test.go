@@ -23,6 +23,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
@@ -96,7 +97,7 @@ func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
 	root, err := findTestRoot()
 	require.NoError(t, err)
 	if s.Progress == "" {
-		s.Progress = settings.ProgressPlain
+		s.Progress = progress.Plain
 	}
 	if s.Base == "" {
 		s.Base = settings.BaseAuto
@@ -229,7 +230,6 @@ func TestVerifyFailsWhenATagIsMissing(t *testing.T) {
 
 	checks, err := l.Verify(ctx)
 	require.ErrorIs(t, err, ErrAssertions)
-	assert.Equal(t, ExitFailed, ExitCode(err))
 	assert.Contains(t, checks[0].Actual, "missing: multi-state:builder")
 	assert.Contains(t, out.String(), "FAIL  3. builder is another image than runtime")
 }
@@ -310,7 +310,6 @@ func TestRunInterruptedRemovesItsContainer(t *testing.T) {
 	start := time.Now()
 	_, err = l.Run(ctx, ref)
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Equal(t, ExitInterrupted, ExitCode(err))
 	assert.Less(t, time.Since(start), 30*time.Second)
 	assert.Empty(t, docker(t, "container", "ls", "-a", "-q", "--filter", "ancestor="+ref), "the run container is removed")
 }
@@ -334,7 +333,6 @@ func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
 	im, _ := l.Def.ImageNamed("v1")
 	_, err := noBusybox.Build(ctx, im)
 	require.ErrorIs(t, err, ErrBaseMissing)
-	assert.Equal(t, ExitEnvironment, ExitCode(err))
 	assert.ErrorContains(t, err, "LAB_BUSYBOX: /bin/ls is dynamically linked: install one (Debian: scripts/install-busybox.sh, or apt-get install busybox-static)")
 	assert.Empty(t, labIDs(t), "nothing was built")
 }
@@ -441,7 +439,7 @@ func TestSizesOnEngine(t *testing.T) {
 func TestCompareOnEngine(t *testing.T) {
 	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
 		t.Run(string(b), func(t *testing.T) {
-			l, out := realLab(t, settings.Settings{Builder: b, Progress: settings.ProgressQuiet})
+			l, out := realLab(t, settings.Settings{Builder: b, Progress: progress.Quiet})
 			ctx := t.Context()
 			require.NoError(t, l.ShowComparison(ctx))
 			a, err := l.Compare(ctx)
@@ -487,7 +485,7 @@ func TestWalkthroughRunsStraightThroughInCI(t *testing.T) {
 func TestVerifyRebuildOnEngine(t *testing.T) {
 	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
 		t.Run(string(b), func(t *testing.T) {
-			l, out := realLab(t, settings.Settings{Builder: b, Progress: settings.ProgressQuiet})
+			l, out := realLab(t, settings.Settings{Builder: b, Progress: progress.Quiet})
 			r, err := l.VerifyRebuild(t.Context())
 			require.NoError(t, err)
 			assert.True(t, r.Identical)

@@ -18,6 +18,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
+	"github.com/multistage-lab/multistage-lab/internal/clean"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
@@ -28,14 +29,12 @@ import (
 // Labels the lab puts on what it creates. The values never vary, so builds
 // of the same inputs keep one image ID.
 const (
-	LabelLab     = "io.multistage-lab.lab"
-	LabValue     = "multi-state"
-	LabelStandin = "io.multistage-lab.standin"
-	// LabelContainer marks the containers the lab makes (a container also
-	// shows its image's labels, so a user's container of a lab image carries
-	// LabelLab).
-	LabelContainer = "io.multistage-lab.container"
-	Repository     = "multi-state"
+	LabelLab       = clean.LabelLab
+	LabValue       = clean.LabValue
+	LabelStandin   = clean.LabelStandin
+	LabelContainer = clean.LabelContainer
+	// Repository is the seed's lab's repository.
+	Repository = "multi-state"
 )
 
 // Image is one image the lab builds: its tag, the Dockerfile it comes from,

@@ -68,7 +68,7 @@ func (l *Lab) reportPath() string {
 	if p := l.Settings.ReportFile; p != "" {
 		return p
 	}
-	return filepath.Join(l.Root, "build", "report."+report.Extension(l.Settings.Report))
+	return filepath.Join(l.Root, "build", "report."+l.Settings.Report.Extension())
 }
 
 func (l *Lab) writeReport(ctx context.Context, inv Inventory, checks []Check, why []string, start time.Time) error {
@@ -78,7 +78,7 @@ func (l *Lab) writeReport(ctx context.Context, inv Inventory, checks []Check, wh
 	}
 	path := l.reportPath()
 	if path == "-" {
-		return report.Write(l.Out, l.Settings.Report, r)
+		return l.Settings.Report.Write(l.Out, r)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -89,7 +89,7 @@ func (l *Lab) writeReport(ctx context.Context, inv Inventory, checks []Check, wh
 		return fmt.Errorf("report: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if err := writeClose(tmp, func(w io.Writer) error { return report.Write(w, l.Settings.Report, r) }); err != nil {
+	if err := writeClose(tmp, func(w io.Writer) error { return l.Settings.Report.Write(w, r) }); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {

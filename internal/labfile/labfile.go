@@ -189,10 +189,18 @@ func (l *Lab) Repositories() []string {
 
 // Repository is a tag's repository: multi-state for multi-state:v1.
 func Repository(tag string) string {
-	if i := strings.LastIndex(tag, ":"); i > strings.LastIndex(tag, "/") {
-		return tag[:i]
+	repo, _ := SplitTag(tag)
+	return repo
+}
+
+// SplitTag splits "repo:tag" at the tag's colon (not a registry port's); a
+// reference without a tag is "latest".
+func SplitTag(ref string) (repo, tag string) {
+	i := strings.LastIndexByte(ref, ':')
+	if i < 0 || strings.Contains(ref[i:], "/") {
+		return ref, "latest"
 	}
-	return tag
+	return ref[:i], ref[i+1:]
 }
 
 // BaseOf returns the role of the base whose image is name.

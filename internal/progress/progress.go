@@ -21,8 +21,6 @@ import (
 	"github.com/moby/buildkit/util/progress/progressui"
 	"golang.org/x/term"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
 // BuildError is a build that the engine reported as failed, with what the
@@ -41,18 +39,34 @@ const quietTail = 64 << 10
 
 // Read consumes a build response stream, renders it to out in the given mode,
 // and returns the built image's ID. A build failure arrives inside the
+// Mode is how build progress is shown, as `docker build --progress` names
+// it (LAB_PROGRESS).
+type Mode string
+
+// The modes.
+const (
+	Auto  Mode = "auto"
+	TTY   Mode = "tty"
+	Plain Mode = "plain"
+	Quiet Mode = "quiet"
+)
+
+// Modes are the modes in the order LAB_PROGRESS lists them; the first is
+// the default.
+var Modes = []Mode{Auto, TTY, Plain, Quiet}
+
 // stream; it is returned as a *BuildError.
-func Read(ctx context.Context, body io.Reader, builder settings.Builder, mode settings.Progress, out io.Writer) (string, error) {
+func Read(ctx context.Context, body io.Reader, buildkit bool, mode Mode, out io.Writer) (string, error) {
 	var kept *tailBuffer
 	target := out
-	if mode == settings.ProgressQuiet {
+	if mode == Quiet {
 		kept = &tailBuffer{max: quietTail}
 		target = kept
-		mode = settings.ProgressPlain
+		mode = Plain
 	}
 	var id string
 	var err error
-	if builder == settings.BuildKit {
+	if buildkit {
 		id, err = readBuildKit(ctx, body, mode, target)
 	} else {
 		id, err = readClassic(ctx, body, mode, target)
@@ -71,9 +85,9 @@ func IsTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-func readBuildKit(ctx context.Context, body io.Reader, mode settings.Progress, out io.Writer) (string, error) {
+func readBuildKit(ctx context.Context, body io.Reader, mode Mode, out io.Writer) (string, error) {
 	dmode := progressui.PlainMode
-	if mode == settings.ProgressTTY || (mode == settings.ProgressAuto && IsTerminal(out)) {
+	if mode == TTY || (mode == Auto && IsTerminal(out)) {
 		dmode = progressui.TtyMode
 	}
 	display, err := progressui.NewDisplay(out, dmode)
@@ -143,7 +157,7 @@ func readBuildKit(ctx context.Context, body io.Reader, mode settings.Progress, o
 // was done: the connection to the engine was lost.
 var ErrCutShort = errors.New("the build output ended before the image was built (was the connection to the engine lost?)")
 
-func readClassic(ctx context.Context, body io.Reader, mode settings.Progress, out io.Writer) (string, error) {
+func readClassic(ctx context.Context, body io.Reader, mode Mode, out io.Writer) (string, error) {
 	var id string
 	aux := func(msg jsonmessage.JSONMessage) {
 		var r build.Result
@@ -153,10 +167,10 @@ func readClassic(ctx context.Context, body io.Reader, mode settings.Progress, ou
 	}
 	var fd uintptr
 	tty := false
-	if f, ok := out.(*os.File); ok && mode != settings.ProgressPlain {
+	if f, ok := out.(*os.File); ok && mode != Plain {
 		fd, tty = f.Fd(), term.IsTerminal(int(f.Fd()))
 	}
-	if mode == settings.ProgressTTY && !tty {
+	if mode == TTY && !tty {
 		return "", errors.New("progress: output is not a terminal (use LAB_PROGRESS=plain or auto)")
 	}
 	err := jsonmessage.DisplayJSONMessagesStream(body, out, fd, tty, aux)

@@ -13,8 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
-
-	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
 // trace encodes a StatusResponse as the engine sends it: protobuf bytes,
@@ -48,7 +46,7 @@ func buildkitStream(t *testing.T, fail bool) string {
 
 func TestBuildKitStreamPlain(t *testing.T) {
 	var out strings.Builder
-	id, err := Read(t.Context(), strings.NewReader(buildkitStream(t, false)), settings.BuildKit, settings.ProgressPlain, &out)
+	id, err := Read(t.Context(), strings.NewReader(buildkitStream(t, false)), true, Plain, &out)
 	require.NoError(t, err)
 	assert.Equal(t, "sha256:0123456789abcdef", id)
 	assert.Contains(t, out.String(), "#1 [builder 5/5] RUN go build -o helloworld\n")
@@ -56,10 +54,10 @@ func TestBuildKitStreamPlain(t *testing.T) {
 }
 
 func TestBuildKitFailureNamesTheStepAndItsOutput(t *testing.T) {
-	for _, mode := range []settings.Progress{settings.ProgressPlain, settings.ProgressQuiet} {
+	for _, mode := range []Mode{Plain, Quiet} {
 		t.Run(string(mode), func(t *testing.T) {
 			var out strings.Builder
-			_, err := Read(t.Context(), strings.NewReader(buildkitStream(t, true)), settings.BuildKit, mode, &out)
+			_, err := Read(t.Context(), strings.NewReader(buildkitStream(t, true)), true, mode, &out)
 			var be *BuildError
 			require.ErrorAs(t, err, &be)
 			assert.Equal(t, `process "/bin/sh -c go build -o helloworld" did not complete successfully: exit code: 1`, be.Message)
@@ -72,7 +70,7 @@ func TestBuildKitFailureNamesTheStepAndItsOutput(t *testing.T) {
 
 func TestQuietSuccessPrintsNothing(t *testing.T) {
 	var out strings.Builder
-	_, err := Read(t.Context(), strings.NewReader(buildkitStream(t, false)), settings.BuildKit, settings.ProgressQuiet, &out)
+	_, err := Read(t.Context(), strings.NewReader(buildkitStream(t, false)), true, Quiet, &out)
 	require.NoError(t, err)
 	assert.Empty(t, out.String())
 }
@@ -86,7 +84,7 @@ const classicOK = `{"stream":"Step 1/2 : FROM alpine\n"}
 
 func TestClassicStream(t *testing.T) {
 	var out strings.Builder
-	id, err := Read(t.Context(), strings.NewReader(classicOK), settings.Classic, settings.ProgressPlain, &out)
+	id, err := Read(t.Context(), strings.NewReader(classicOK), false, Plain, &out)
 	require.NoError(t, err)
 	assert.Equal(t, "sha256:243615781499aaaa", id)
 	assert.Equal(t, "Step 1/2 : FROM alpine\n ---> bc9cccfdde42\nStep 2/2 : WORKDIR /myapp\nSuccessfully built 243615781499\n", out.String())
@@ -98,7 +96,7 @@ func TestClassicFailure(t *testing.T) {
 {"errorDetail":{"code":1,"message":"The command '/bin/sh -c go build -o helloworld' returned a non-zero code: 1"},"error":"The command '/bin/sh -c go build -o helloworld' returned a non-zero code: 1"}
 `
 	var out strings.Builder
-	_, err := Read(t.Context(), strings.NewReader(stream), settings.Classic, settings.ProgressQuiet, &out)
+	_, err := Read(t.Context(), strings.NewReader(stream), false, Quiet, &out)
 	var be *BuildError
 	require.ErrorAs(t, err, &be)
 	assert.Equal(t, "The command '/bin/sh -c go build -o helloworld' returned a non-zero code: 1", be.Message)
@@ -106,19 +104,19 @@ func TestClassicFailure(t *testing.T) {
 }
 
 func TestStreamWithoutImageID(t *testing.T) {
-	_, err := Read(t.Context(), strings.NewReader(`{"stream":"x\n"}`), settings.Classic, settings.ProgressPlain, &strings.Builder{})
+	_, err := Read(t.Context(), strings.NewReader(`{"stream":"x\n"}`), false, Plain, &strings.Builder{})
 	assert.Equal(t, ErrCutShort, err)
-	_, err = Read(t.Context(), strings.NewReader(""), settings.BuildKit, settings.ProgressPlain, &strings.Builder{})
+	_, err = Read(t.Context(), strings.NewReader(""), true, Plain, &strings.Builder{})
 	assert.Equal(t, ErrCutShort, err)
 	// Cut in the middle of a message.
 	full := buildkitStream(t, false)
-	_, err = Read(t.Context(), strings.NewReader(full[:len(full)/2]), settings.BuildKit, settings.ProgressPlain, &strings.Builder{})
+	_, err = Read(t.Context(), strings.NewReader(full[:len(full)/2]), true, Plain, &strings.Builder{})
 	assert.ErrorIs(t, err, ErrCutShort)
 	assert.ErrorContains(t, err, "unexpected EOF")
 }
 
 func TestTTYModeNeedsATerminal(t *testing.T) {
-	_, err := Read(t.Context(), strings.NewReader(classicOK), settings.BuildKit, settings.ProgressTTY, &strings.Builder{})
+	_, err := Read(t.Context(), strings.NewReader(classicOK), true, TTY, &strings.Builder{})
 	assert.ErrorContains(t, err, "LAB_PROGRESS=plain")
 }
 

@@ -22,16 +22,22 @@ type Store struct {
 
 // Load reads the docker CLI's config file; a missing file is an empty store.
 func Load() (*Store, error) {
-	// config.Dir reads DOCKER_CONFIG once per process; read it each time.
-	dir := os.Getenv("DOCKER_CONFIG")
-	if dir == "" {
-		dir = config.Dir()
-	}
+	dir := ConfigDir()
 	f, err := config.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("docker config in %s: %w", dir, err)
 	}
 	return &Store{File: f}, nil
+}
+
+// ConfigDir is the docker CLI's config folder: DOCKER_CONFIG, else
+// ~/.docker. (config.Dir reads DOCKER_CONFIG once per process; this reads
+// it each time, so tests and the lab agree on it.)
+func ConfigDir() string {
+	if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
+		return dir
+	}
+	return config.Dir()
 }
 
 // indexServer is the key the docker CLI files Docker Hub's credentials under.

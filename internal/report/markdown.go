@@ -7,11 +7,8 @@ import (
 	"math"
 	"strings"
 
-	units "github.com/docker/go-units"
+	"github.com/multistage-lab/multistage-lab/internal/display"
 )
-
-// HumanSize formats bytes as `docker image ls` does.
-func HumanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
 
 // Bar is one bar of a size chart.
 type Bar struct {
@@ -62,7 +59,7 @@ func TextChart(w io.Writer, bars []Bar, width int) {
 			whole, part = whole+1, 0
 		}
 		bar := strings.Repeat("█", whole) + eighths[part]
-		fmt.Fprintf(w, "%-*s  %-*s  %s\n", labelWidth, bars[i].Label, width+1, bar, HumanSize(bars[i].Size))
+		fmt.Fprintf(w, "%-*s  %-*s  %s\n", labelWidth, bars[i].Label, width+1, bar, display.HumanSize(bars[i].Size))
 	}
 }
 
@@ -78,7 +75,7 @@ func SVGChart(w io.Writer, title string, bars []Bar) {
 		y := top + i*rowHeight
 		fmt.Fprintf(w, `<text x="10" y="%d">%s</text>`+"\n", y+15, html.EscapeString(bars[i].Label))
 		fmt.Fprintf(w, `<rect x="%d" y="%d" width="%.1f" height="20" fill="#2f6fb3"><title>%d bytes</title></rect>`+"\n", left, y+2, n, bars[i].Size)
-		fmt.Fprintf(w, `<text x="%.1f" y="%d">%s</text>`+"\n", float64(left)+n+6, y+15, HumanSize(bars[i].Size))
+		fmt.Fprintf(w, `<text x="%.1f" y="%d">%s</text>`+"\n", float64(left)+n+6, y+15, display.HumanSize(bars[i].Size))
 	}
 	fmt.Fprintln(w, "</svg>")
 }
@@ -115,10 +112,10 @@ func writeMarkdown(w io.Writer, r Report) error {
 			fmt.Fprintf(&b, "| %s | absent | | |\n", im.Tag)
 			continue
 		}
-		fmt.Fprintf(&b, "| %s | `%s` | %d | %s |\n", im.Tag, im.ID, im.Size, HumanSize(im.Size))
+		fmt.Fprintf(&b, "| %s | `%s` | %d | %s |\n", im.Tag, im.ID, im.Size, display.HumanSize(im.Size))
 	}
 	for _, bs := range r.Bases {
-		fmt.Fprintf(&b, "| %s (base, %s) | `%s` | %d | %s |\n", bs.Ref, bs.Kind, bs.ID, bs.Size, HumanSize(bs.Size))
+		fmt.Fprintf(&b, "| %s (base, %s) | `%s` | %d | %s |\n", bs.Ref, bs.Kind, bs.ID, bs.Size, display.HumanSize(bs.Size))
 	}
 	if len(r.Builds) > 0 {
 		b.WriteString("\n## Builds in this run\n\n| image | ID | seconds |\n|---|---|---|\n")
@@ -130,9 +127,9 @@ func writeMarkdown(w io.Writer, r Report) error {
 		b.WriteString("\n## Where the megabytes went\n\n")
 		SVGChart(&b, "image sizes", barsOf(r))
 		for _, s := range r.Sizes {
-			fmt.Fprintf(&b, "\n### %s: %s\n\n| stage | size (bytes) | size | instruction |\n|---|---|---|---|\n", s.Ref, HumanSize(s.Size))
+			fmt.Fprintf(&b, "\n### %s: %s\n\n| stage | size (bytes) | size | instruction |\n|---|---|---|---|\n", s.Ref, display.HumanSize(s.Size))
 			for _, l := range s.Layers {
-				fmt.Fprintf(&b, "| %s | %d | %s | `%s` |\n", cell(l.Stage), l.Size, HumanSize(l.Size), strings.ReplaceAll(cell(l.Instruction), "`", "'"))
+				fmt.Fprintf(&b, "| %s | %d | %s | `%s` |\n", cell(l.Stage), l.Size, display.HumanSize(l.Size), strings.ReplaceAll(cell(l.Instruction), "`", "'"))
 			}
 		}
 	}

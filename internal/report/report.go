@@ -94,30 +94,43 @@ type Layers struct {
 	Layers  []Layer `json:"layers"`
 }
 
-// Extension is the file extension for a format.
-func Extension(format string) string {
-	switch format {
-	case "junit":
+// Format is a report's format (LAB_REPORT).
+type Format string
+
+// The formats.
+const (
+	JSON     Format = "json"
+	JUnit    Format = "junit"
+	Markdown Format = "markdown"
+)
+
+// Formats are the formats in the order LAB_REPORT lists them.
+var Formats = []Format{JSON, JUnit, Markdown}
+
+// Extension is the file extension for the format.
+func (f Format) Extension() string {
+	switch f {
+	case JUnit:
 		return "xml"
-	case "markdown":
+	case Markdown:
 		return "md"
 	}
-	return format
+	return string(f)
 }
 
-// Write renders r in format to w.
-func Write(w io.Writer, format string, r Report) error {
-	switch format {
-	case "json":
+// Write renders r in the format to w.
+func (f Format) Write(w io.Writer, r Report) error {
+	switch f {
+	case JSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
-	case "junit":
+	case JUnit:
 		return writeJUnit(w, r)
-	case "markdown":
+	case Markdown:
 		return writeMarkdown(w, r)
 	}
-	return fmt.Errorf("unknown report format %q", format)
+	return fmt.Errorf("unknown report format %q", string(f))
 }
 
 type junitSuites struct {

@@ -59,7 +59,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func TestJSONRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, Write(&buf, "json", sample()))
+	require.NoError(t, JSON.Write(&buf, sample()))
 	var back Report
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
 	assert.Equal(t, sample(), back)
@@ -68,7 +68,7 @@ func TestJSONRoundTrip(t *testing.T) {
 
 func TestMarkdownGolden(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, Write(&buf, "markdown", sample()))
+	require.NoError(t, Markdown.Write(&buf, sample()))
 	golden(t, "report.md", buf.Bytes())
 
 	// The chart is well-formed SVG.
@@ -98,7 +98,7 @@ func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
 		t.Skip("no xmllint here: scripts/install-test-tools.sh installs it")
 	}
 	var buf bytes.Buffer
-	require.NoError(t, Write(&buf, "junit", sample()))
+	require.NoError(t, JUnit.Write(&buf, sample()))
 	golden(t, "report.xml", buf.Bytes())
 
 	validate := func(doc []byte) (string, error) {
@@ -120,7 +120,7 @@ func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
 
 func TestJUnitCountsAndFailures(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, Write(&buf, "junit", sample()))
+	require.NoError(t, JUnit.Write(&buf, sample()))
 	s := buf.String()
 	assert.Equal(t, 2, strings.Count(s, "<testcase "), "one testcase per assertion")
 	assert.Equal(t, 1, strings.Count(s, "<failure "))
@@ -144,5 +144,5 @@ func TestTextChart(t *testing.T) {
 }
 
 func TestUnknownFormat(t *testing.T) {
-	assert.EqualError(t, Write(&bytes.Buffer{}, "yaml", sample()), `unknown report format "yaml"`)
+	assert.EqualError(t, Format("yaml").Write(&bytes.Buffer{}, sample()), `unknown report format "yaml"`)
 }

@@ -5,6 +5,9 @@ package settings
 import (
 	"fmt"
 	"strings"
+
+	"github.com/multistage-lab/multistage-lab/internal/progress"
+	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
 // Builder selects the engine's image builder.
@@ -14,17 +17,6 @@ type Builder string
 const (
 	BuildKit Builder = "buildkit"
 	Classic  Builder = "classic"
-)
-
-// Progress selects how build progress is shown.
-type Progress string
-
-// The progress modes, as `docker build --progress` names them.
-const (
-	ProgressAuto  Progress = "auto"
-	ProgressTTY   Progress = "tty"
-	ProgressPlain Progress = "plain"
-	ProgressQuiet Progress = "quiet"
 )
 
 // BaseMode says where the golang and alpine base images come from.
@@ -47,16 +39,16 @@ const ConfirmCleanAll = "clean-all"
 // Settings are the lab's settings, read from the environment.
 type Settings struct {
 	Builder  Builder
-	Progress Progress
+	Progress progress.Mode
 	Base     BaseMode
 	// Busybox is the path of a statically linked busybox for the stand-ins;
 	// empty means search the usual places.
 	Busybox string
 	// Confirm holds LAB_CONFIRM.
 	Confirm string
-	// Report is the report verify writes besides its table: "" (none),
-	// json, junit or markdown (LAB_REPORT).
-	Report string
+	// Report is the report verify writes besides its table, "" for none
+	// (LAB_REPORT).
+	Report report.Format
 	// ReportFile is where the report goes; "-" is standard output
 	// (LAB_REPORT_FILE, default build/report.<json|xml|md>).
 	ReportFile string
@@ -90,17 +82,15 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if s.Builder, err = choice("LAB_BUILDER", getenv, BuildKit, Classic); err != nil {
 		return Settings{}, err
 	}
-	if s.Progress, err = choice("LAB_PROGRESS", getenv, ProgressAuto, ProgressTTY, ProgressPlain, ProgressQuiet); err != nil {
+	if s.Progress, err = choice("LAB_PROGRESS", getenv, progress.Modes...); err != nil {
 		return Settings{}, err
 	}
 	if s.Base, err = choice("LAB_BASE", getenv, BaseAuto, BasePull, BaseStandin); err != nil {
 		return Settings{}, err
 	}
-	report, err := choice("LAB_REPORT", getenv, "", "json", "junit", "markdown")
-	if err != nil {
+	if s.Report, err = choice("LAB_REPORT", getenv, append([]report.Format{""}, report.Formats...)...); err != nil {
 		return Settings{}, err
 	}
-	s.Report = report
 	s.ReportFile = getenv("LAB_REPORT_FILE")
 	step, err := choice("LAB_STEP", getenv, "0", "1")
 	if err != nil {

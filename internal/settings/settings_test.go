@@ -3,6 +3,8 @@ package settings
 import (
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/progress"
+	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -14,7 +16,7 @@ func env(m map[string]string) func(string) string {
 func TestDefaults(t *testing.T) {
 	s, err := FromEnv(env(nil))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: BuildKit, Progress: ProgressAuto, Base: BaseAuto}, s)
+	assert.Equal(t, Settings{Builder: BuildKit, Progress: progress.Auto, Base: BaseAuto}, s)
 }
 
 func TestValidValues(t *testing.T) {
@@ -26,7 +28,7 @@ func TestValidValues(t *testing.T) {
 		"LAB_CONFIRM":  "clean-all",
 	}))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: Classic, Progress: ProgressQuiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all"}, s)
+	assert.Equal(t, Settings{Builder: Classic, Progress: progress.Quiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all"}, s)
 }
 
 func TestBadValuesNameTheValidOnes(t *testing.T) {
@@ -54,8 +56,8 @@ func TestBadValuesNameTheValidOnes(t *testing.T) {
 func FuzzFromEnv(f *testing.F) {
 	f.Add("classic", "quiet", "standin")
 	f.Add("kaniko", "", "")
-	f.Fuzz(func(t *testing.T, builder, progress, base string) {
-		s, err := FromEnv(env(map[string]string{"LAB_BUILDER": builder, "LAB_PROGRESS": progress, "LAB_BASE": base}))
+	f.Fuzz(func(t *testing.T, builder, mode, base string) {
+		s, err := FromEnv(env(map[string]string{"LAB_BUILDER": builder, "LAB_PROGRESS": mode, "LAB_BASE": base}))
 		if err != nil {
 			var se *Error
 			require.ErrorAs(t, err, &se)
@@ -64,7 +66,16 @@ func FuzzFromEnv(f *testing.F) {
 			return
 		}
 		require.Contains(t, []Builder{BuildKit, Classic}, s.Builder)
-		require.Contains(t, []Progress{ProgressAuto, ProgressTTY, ProgressPlain, ProgressQuiet}, s.Progress)
+		require.Contains(t, progress.Modes, s.Progress)
 		require.Contains(t, []BaseMode{BaseAuto, BasePull, BaseStandin}, s.Base)
 	})
+}
+
+func TestReportIsAFormat(t *testing.T) {
+	s, err := FromEnv(env(map[string]string{"LAB_REPORT": " JUnit "}))
+	require.NoError(t, err)
+	assert.Equal(t, report.JUnit, s.Report)
+	assert.Equal(t, "xml", s.Report.Extension())
+	_, err = FromEnv(env(map[string]string{"LAB_REPORT": "yaml"}))
+	assert.EqualError(t, err, `LAB_REPORT="yaml" is not valid: use one of json, junit, markdown`)
 }

@@ -36,9 +36,9 @@ func run(ctx context.Context, step func(*lab.Lab, context.Context) error) error 
 		return nil
 	}
 	if errors.Is(err, context.Canceled) {
-		return mg.Fatal(lab.ExitInterrupted, "interrupted: ", err)
+		return mg.Fatal(ExitInterrupted, "interrupted: ", err)
 	}
-	return mg.Fatal(lab.ExitCode(err), err)
+	return mg.Fatal(ExitCode(err), err)
 }
 
 // RunOffline runs a step that needs no engine.
@@ -50,7 +50,7 @@ func RunOffline(step func(*lab.Lab) error) error {
 	if err == nil {
 		return nil
 	}
-	return mg.Fatal(lab.ExitCode(err), err)
+	return mg.Fatal(ExitCode(err), err)
 }
 
 // Build runs the build of the lab file's image with the given name.

@@ -1,4 +1,4 @@
-package lab
+package buildcontext
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ func TestHeldWriterSendsTheFirstBlockThenWaits(t *testing.T) {
 	release := make(chan struct{})
 	released := make(chan time.Time, 1)
 	pr, pw := io.Pipe()
-	w := &heldWriter{w: pw, first: contextFirstBlock, hold: func() error { <-release; return nil }, released: released}
+	w := &Held{W: pw, First: FirstBlock, Hold: func() error { <-release; return nil }, Released: released}
 	go func() {
 		_, err := w.Write(data[:1000])
 		if err == nil {
@@ -28,9 +28,9 @@ func TestHeldWriterSendsTheFirstBlockThenWaits(t *testing.T) {
 	}()
 
 	got := make([]byte, len(data))
-	n, err := io.ReadAtLeast(pr, got, contextFirstBlock)
+	n, err := io.ReadAtLeast(pr, got, FirstBlock)
 	require.NoError(t, err)
-	assert.Equal(t, contextFirstBlock, n, "only the first block before the release")
+	assert.Equal(t, FirstBlock, n, "only the first block before the release")
 	more := make(chan int)
 	go func() {
 		k, _ := io.ReadFull(pr, got[n:])
@@ -43,7 +43,7 @@ func TestHeldWriterSendsTheFirstBlockThenWaits(t *testing.T) {
 	}
 	before := time.Now()
 	close(release)
-	assert.Equal(t, len(data)-contextFirstBlock, <-more)
+	assert.Equal(t, len(data)-FirstBlock, <-more)
 	assert.Equal(t, data, got)
 	assert.False(t, (<-released).Before(before), "the release time is reported")
 }
@@ -52,9 +52,9 @@ func TestHeldWriterSendsTheFirstBlockThenWaits(t *testing.T) {
 func TestHeldWriterStopsWhenTheHoldFails(t *testing.T) {
 	var sent bytes.Buffer
 	stop := errors.New("v1 failed")
-	w := &heldWriter{w: &sent, first: contextFirstBlock, hold: func() error { return stop }, released: make(chan time.Time, 1)}
+	w := &Held{W: &sent, First: FirstBlock, Hold: func() error { return stop }, Released: make(chan time.Time, 1)}
 	n, err := w.Write(make([]byte, 2048))
 	assert.ErrorIs(t, err, stop)
-	assert.Equal(t, contextFirstBlock, n)
-	assert.Equal(t, contextFirstBlock, sent.Len())
+	assert.Equal(t, FirstBlock, n)
+	assert.Equal(t, FirstBlock, sent.Len())
 }

@@ -1,4 +1,4 @@
-package lab
+package targets
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -18,7 +19,9 @@ const (
 	ExitInterrupted = 130 // Ctrl-C or SIGTERM, as a shell reports SIGINT
 )
 
-// ExitCode maps an error from the lab to the process exit code.
+// ExitCode maps an error from the lab to the process exit code: what is
+// wrong around the lab (settings, engine, files, prerequisites) is 2, a
+// failure of the lab itself 1.
 func ExitCode(err error) int {
 	var se *settings.Error
 	switch {
@@ -29,10 +32,10 @@ func ExitCode(err error) int {
 	case errors.As(err, &se),
 		errors.Is(err, engine.ErrUnreachable),
 		errors.Is(err, engine.ErrTooOld),
-		errors.Is(err, ErrBaseMissing),
-		errors.Is(err, ErrNoProject),
-		errors.Is(err, ErrNotConfirmed),
-		errors.Is(err, ErrBadCredentials),
+		errors.Is(err, lab.ErrBaseMissing),
+		errors.Is(err, lab.ErrNoProject),
+		errors.Is(err, lab.ErrNotConfirmed),
+		errors.Is(err, lab.ErrBadCredentials),
 		errors.Is(err, dockerfile.ErrInvalid),
 		errors.Is(err, labfile.ErrInvalid):
 		return ExitEnvironment
