@@ -68,7 +68,10 @@ func (l *Lab) Clean(ctx context.Context) error {
 // readEngine lists every image and container, with the name each container
 // was made from, and the lab's record for this engine.
 func (l *Lab) readEngine(ctx context.Context) (Engine, error) {
-	e := Engine{Repositories: l.Def.Repositories(), CompareRepositories: CompareRepositories}
+	e := Engine{Repositories: l.Def.Repositories()}
+	if l.Cmp != nil {
+		e.CompareRepositories = l.Cmp.Repositories()
+	}
 	var err error
 	if e.Images, err = l.Client.ImageList(ctx, image.ListOptions{All: true}); err != nil {
 		return e, fmt.Errorf("list images: %w", err)

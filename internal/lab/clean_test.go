@@ -15,6 +15,9 @@ import (
 
 var labLabels = map[string]string{LabelLab: LabValue}
 
+// compareRepos are the seed's comparison's repositories.
+var compareRepos = []string{"helloworld", "helloworld-build"}
+
 // engineState is a made-up engine: the lab's images, a user's tag on one of
 // them, an old untagged lab build, a classic chain the lab recorded and one
 // built by hand, the bases, and the user's own things and containers.
@@ -45,7 +48,7 @@ func engineState() Engine {
 		{ID: "sha256:c1c1c1c1c1c1ff", RepoTags: []string{"multi-state:byid"}, Labels: labLabels},
 	}
 	e := Engine{
-		Repositories: []string{Repository}, CompareRepositories: CompareRepositories,
+		Repositories: []string{Repository}, CompareRepositories: compareRepos,
 		Images: images,
 		Containers: []ContainerRef{
 			{ID: "c-run", Name: "seed-run", Image: "multi-state:runtime", State: "exited"},
@@ -102,7 +105,7 @@ func TestPlanCleanSelectsOnlyTheLabs(t *testing.T) {
 }
 
 func TestPlanCleanEmpty(t *testing.T) {
-	p := PlanClean(Engine{Repositories: []string{Repository}, CompareRepositories: CompareRepositories})
+	p := PlanClean(Engine{Repositories: []string{Repository}, CompareRepositories: compareRepos})
 	assert.True(t, p.Empty())
 }
 
@@ -110,7 +113,7 @@ func TestPlanCleanEmpty(t *testing.T) {
 // recorded chain goes, deepest first.
 func TestPlanCleanTakesAChainWhole(t *testing.T) {
 	e := Engine{
-		Repositories: []string{Repository}, CompareRepositories: CompareRepositories,
+		Repositories: []string{Repository}, CompareRepositories: compareRepos,
 		Images: []image.Summary{
 			{ID: "sha256:a1a1a1a1a1a1ff", ParentID: "sha256:base"},
 			{ID: "sha256:a3a3a3a3a3a3ff", ParentID: "sha256:a2a2a2a2a2a2ff"},
@@ -244,7 +247,7 @@ func TestCleanAllWithConfirmationRemovesEverything(t *testing.T) {
 // its parents stay too.
 func TestPlanCleanKeepsWhatAPersonBuiltOn(t *testing.T) {
 	e := Engine{
-		Repositories: []string{Repository}, CompareRepositories: CompareRepositories,
+		Repositories: []string{Repository}, CompareRepositories: compareRepos,
 		Images: []image.Summary{
 			{ID: "sha256:a1a1a1a1a1a1ff", ParentID: "sha256:base"},
 			{ID: "sha256:a2a2a2a2a2a2ff", ParentID: "sha256:a1a1a1a1a1a1ff", RepoTags: []string{"multi-state:builder"}},

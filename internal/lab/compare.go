@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
@@ -30,64 +31,59 @@ type Approach struct {
 	ExitErr string
 }
 
-// CompareRepositories are the comparison lab's image names; clean removes
-// their tags only from images that carry the lab's label.
-var CompareRepositories = []string{"helloworld", "helloworld-build"}
-
 // ErrOrdering says the approaches' sizes are not in the order the lab teaches.
 var ErrOrdering = fmt.Errorf("%w: the sizes are not in the expected order", ErrAssertions)
 
-// Compare builds the program four ways — one stage, the builder pattern,
-// multi-stage, and a static binary on scratch — and compares their size,
-// layer count and build time.
+// Compare builds the comparison file's approaches in its order (the
+// seed's: one stage, the builder pattern, multi-stage, and a static binary
+// on scratch) and measures their size, layer count and build time.
 func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
-	dockerfiles := filepath.Join(l.Root, "dockerfiles")
+	if l.Cmp == nil {
+		return nil, l.cmpErr
+	}
 	var out []Approach
-
-	// 1. One stage: the whole golang image plus the binary.
-	single := Approach{Name: "single stage", Tags: []string{"helloworld:v1", "helloworld-build:latest"}}
-	id, took, err := l.build(ctx, buildSpec{Tags: single.Tags, Dockerfile: filepath.Join(dockerfiles, "single.Dockerfile"), Display: "single.Dockerfile"})
-	if err != nil {
-		return nil, err
+	took := map[string]time.Duration{} // by tag, for an approach that copies from it
+	for _, a := range l.Cmp.Approaches {
+		if a.Lab != "" {
+			im, err := l.ImageNamed(a.Lab)
+			if err != nil {
+				return nil, err
+			}
+			b, err := l.Build(ctx, im)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Approach{Name: a.Name, Tags: []string{im.Tag}, ID: b.ID, Took: b.Duration})
+			continue
+		}
+		spec := buildSpec{Tags: a.Tags, Dockerfile: filepath.Join(l.Cmp.Dir, filepath.FromSlash(a.Dockerfile)), Display: a.Dockerfile}
+		start := time.Now()
+		var before time.Duration
+		if f := a.CopyFrom; f != nil {
+			// The builder pattern: copy the binary out of a container of
+			// the build image, then build a second image around it. Its
+			// time includes the build image's.
+			l.printf("==> docker container create %s; docker container cp ...:%s %s\n", f.Image, f.Path, f.As)
+			bin, err := l.copyOut(ctx, f.Image, f.Path)
+			if err != nil {
+				return nil, err
+			}
+			spec.Files = map[string][]byte{f.As: bin}
+			before = took[f.Image]
+		}
+		id, t, err := l.build(ctx, spec)
+		if err != nil {
+			return nil, err
+		}
+		if a.CopyFrom != nil {
+			t = before + time.Since(start)
+		}
+		x := Approach{Name: a.Name, Tags: a.Tags, ID: id, Took: t}
+		for _, t := range a.Tags {
+			took[t] = x.Took
+		}
+		out = append(out, x)
 	}
-	single.ID, single.Took = id, took
-	out = append(out, single)
-
-	// 2. The builder pattern: copy the binary out of a container of the
-	// build image, then build a second image around it.
-	start := time.Now()
-	l.printf("==> docker container create helloworld-build; docker container cp ...:/myapp/helloworld .\n")
-	bin, err := l.copyOut(ctx, "helloworld-build:latest", "/myapp/helloworld")
-	if err != nil {
-		return nil, err
-	}
-	pattern := Approach{Name: "builder pattern", Tags: []string{"helloworld:v2", "helloworld:latest"}}
-	id, _, err = l.build(ctx, buildSpec{Tags: pattern.Tags, Dockerfile: filepath.Join(dockerfiles, "builder-pattern.Dockerfile"), Display: "builder-pattern.Dockerfile", Files: map[string][]byte{"helloworld": bin}})
-	if err != nil {
-		return nil, err
-	}
-	pattern.ID = id
-	// The pattern's time includes building its build image, shared with
-	// the single-stage approach.
-	pattern.Took = single.Took + time.Since(start)
-	out = append(out, pattern)
-
-	// 3. Multi-stage: the lab's own runtime image.
-	rt := l.runImage()
-	b, err := l.Build(ctx, rt)
-	if err != nil {
-		return nil, err
-	}
-	out = append(out, Approach{Name: "multi-stage", Tags: []string{rt.Tag}, ID: b.ID, Took: b.Duration})
-
-	// 4. Further: a static, stripped binary on an empty image.
-	scratch := Approach{Name: "static on scratch", Tags: []string{"helloworld:scratch"}}
-	id, took, err = l.build(ctx, buildSpec{Tags: scratch.Tags, Dockerfile: filepath.Join(dockerfiles, "scratch.Dockerfile"), Display: "scratch.Dockerfile"})
-	if err != nil {
-		return nil, err
-	}
-	scratch.ID, scratch.Took = id, took
-	out = append(out, scratch)
 
 	for i := range out {
 		in, sizes, err := l.inspectImage(ctx, out[i].ID)
@@ -132,25 +128,37 @@ func (l *Lab) copyOut(ctx context.Context, ref, path string) ([]byte, error) {
 	}
 }
 
-// CheckOrdering is what the comparison teaches: one stage is the largest,
-// the builder pattern and multi-stage are about the same (within 1 MiB), and
-// a static binary on scratch is the smallest.
-func CheckOrdering(a []Approach) []Check {
+// CheckOrdering runs the comparison file's checks (the seed's: one stage
+// is the largest, the builder pattern and multi-stage are about the same,
+// within 1 MiB, and a static binary on scratch is the smallest).
+func CheckOrdering(c *labfile.Comparison, a []Approach) []Check {
 	size := map[string]int64{}
 	for _, x := range a {
 		size[x.Name] = x.Size
 	}
-	single, pattern, multi, scratch := size["single stage"], size["builder pattern"], size["multi-stage"], size["static on scratch"]
-	diff := pattern - multi
-	if diff < 0 {
-		diff = -diff
+	var out []Check
+	for _, k := range c.Checks {
+		ch := Check{Name: k.Name}
+		switch {
+		case k.Larger != nil:
+			big, small := size[k.Larger[0]], size[k.Larger[1]]
+			ch.Expected = k.Larger[0] + " larger"
+			ch.Actual = fmt.Sprintf("%s vs %s", display.HumanSize(big), display.HumanSize(small))
+			ch.Pass = big > small
+		case k.About != nil:
+			x, y := size[k.About[0]], size[k.About[1]]
+			diff := max(x-y, y-x)
+			ch.Expected = fmt.Sprintf("within %g MiB", k.WithinMiB)
+			ch.Actual = fmt.Sprintf("%s vs %s (%d bytes apart)", display.HumanSize(x), display.HumanSize(y), diff)
+			ch.Pass = float64(diff) <= k.WithinMiB*verify.MiB
+		case k.Prints != nil:
+			ch.Expected = strings.TrimRight(*k.Prints, "\n") + ", exit 0"
+			ch.Actual = outputs(a)
+			ch.Pass = allPrint(a, *k.Prints)
+		}
+		out = append(out, ch)
 	}
-	return []Check{
-		{Name: "single stage > builder pattern", Expected: "single stage larger", Actual: fmt.Sprintf("%s vs %s", display.HumanSize(single), display.HumanSize(pattern)), Pass: single > pattern},
-		{Name: "builder pattern ~ multi-stage", Expected: "within 1 MiB", Actual: fmt.Sprintf("%s vs %s (%d bytes apart)", display.HumanSize(pattern), display.HumanSize(multi), diff), Pass: diff <= verify.MiB},
-		{Name: "multi-stage > static on scratch", Expected: "scratch smaller", Actual: fmt.Sprintf("%s vs %s", display.HumanSize(multi), display.HumanSize(scratch)), Pass: multi > scratch},
-		{Name: "every approach prints Hello World", Expected: "Hello World, exit 0", Actual: outputs(a), Pass: allHello(a)},
-	}
+	return out
 }
 
 func outputs(a []Approach) string {
@@ -165,9 +173,9 @@ func outputs(a []Approach) string {
 	return strings.Join(parts, "; ")
 }
 
-func allHello(a []Approach) bool {
+func allPrint(a []Approach, want string) bool {
 	for _, x := range a {
-		if x.Output != "Hello World\n" || x.ExitErr != "" {
+		if x.Output != want || x.ExitErr != "" {
 			return false
 		}
 	}
@@ -190,7 +198,7 @@ func WriteComparison(w io.Writer, a []Approach) {
 	report.TextChart(w, bars, 40)
 }
 
-// ShowComparison builds the four approaches, prints them, and checks the
+// ShowComparison builds the approaches, prints them, and checks the
 // ordering.
 func (l *Lab) ShowComparison(ctx context.Context) error {
 	a, err := l.Compare(ctx)
@@ -200,7 +208,7 @@ func (l *Lab) ShowComparison(ctx context.Context) error {
 	l.printf("\n")
 	WriteComparison(l.Out, a)
 	l.printf("\n")
-	checks := CheckOrdering(a)
+	checks := CheckOrdering(l.Cmp, a)
 	verify.WriteChecks(l.Out, checks)
 	if n := verify.Failed(checks); n > 0 {
 		return fmt.Errorf("%w: %d of %d", ErrOrdering, n, len(checks))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 	"github.com/stretchr/testify/assert"
@@ -22,7 +23,7 @@ func approaches(single, pattern, multi, scratch int64) []Approach {
 }
 
 func TestCheckOrdering(t *testing.T) {
-	assert.Zero(t, verify.Failed(CheckOrdering(approaches(841_000_000, 9_140_000, 9_140_000, 1_600_000))))
+	assert.Zero(t, verify.Failed(CheckOrdering(seedComparison(t), approaches(841_000_000, 9_140_000, 9_140_000, 1_600_000))))
 	cases := []struct {
 		name   string
 		a      []Approach
@@ -35,7 +36,7 @@ func TestCheckOrdering(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var failed []string
-			for _, ch := range CheckOrdering(c.a) {
+			for _, ch := range CheckOrdering(seedComparison(t), c.a) {
 				if !ch.Pass {
 					failed = append(failed, ch.Name)
 				}
@@ -45,7 +46,7 @@ func TestCheckOrdering(t *testing.T) {
 	}
 	bad := approaches(841_000_000, 9_140_000, 9_140_000, 1_600_000)
 	bad[3].Output, bad[3].ExitErr = "", "exit 127"
-	checks := CheckOrdering(bad)
+	checks := CheckOrdering(seedComparison(t), bad)
 	assert.False(t, checks[3].Pass)
 	assert.Contains(t, checks[3].Actual, "static on scratch: exit 127")
 }
@@ -82,4 +83,23 @@ func TestWalkthroughTitlesComeFromTheSeed(t *testing.T) {
 			}
 		}
 	}
+}
+
+// seedComparison is the project's dockerfiles/compare.yaml.
+func seedComparison(t *testing.T) *labfile.Comparison {
+	l := New(nil, settings.Settings{}, projectRoot(t), io.Discard)
+	require.NoError(t, l.defErr)
+	require.NotNil(t, l.Cmp, "%v", l.cmpErr)
+	return l.Cmp
+}
+
+func TestTheSeedsComparison(t *testing.T) {
+	c := seedComparison(t)
+	assert.Equal(t, []string{"helloworld", "helloworld-build"}, c.Repositories())
+	var names []string
+	for _, a := range c.Approaches {
+		names = append(names, a.Name)
+	}
+	assert.Equal(t, []string{"single stage", "builder pattern", "multi-stage", "static on scratch"}, names)
+	assert.Equal(t, "runtime", c.Approaches[2].Lab)
 }

@@ -51,6 +51,8 @@ type Lab struct {
 	// Def is the lab file the lab runs: dockerfiles/lab.yaml, or the one in
 	// LAB_DOCKERFILES.
 	Def *labfile.Lab
+	// Cmp is the comparison file beside it, if there is one.
+	Cmp *labfile.Comparison
 
 	version  *types.Version
 	info     *system.Info
@@ -70,6 +72,7 @@ type Lab struct {
 	retired  map[string]bool
 
 	defErr error
+	cmpErr error // why there is no comparison
 
 	dfMu        sync.Mutex
 	dockerfiles map[string]*dockerfileFile
@@ -94,6 +97,14 @@ func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab 
 		return l
 	}
 	l.Def, l.defErr = labfile.Load(l.labFilePath(), l.displayPath(l.labFilePath()))
+	if l.defErr == nil {
+		path := filepath.Join(filepath.Dir(l.labFilePath()), labfile.CompareName)
+		l.Cmp, l.cmpErr = labfile.LoadComparison(path, l.displayPath(path), l.Def)
+		if _, err := os.Stat(path); err == nil && l.cmpErr != nil {
+			// A comparison file that is there but wrong is bad input.
+			l.defErr = l.cmpErr
+		}
+	}
 	return l
 }
 

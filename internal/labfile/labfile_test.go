@@ -138,3 +138,36 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestBadComparisonFiles(t *testing.T) {
+	lab, err := Load(filepath.Join("..", "..", "dockerfiles", Name), "lab.yaml")
+	require.NoError(t, err)
+	data, err := os.ReadFile(filepath.Join("..", "..", "dockerfiles", CompareName))
+	require.NoError(t, err)
+	for _, c := range []struct{ name, old, new, want string }{
+		{"the seed's", "", "", ""},
+		{"unknown key", "within-mib: 1", "within: 1", `compare.yaml:27: unknown key "within"`},
+		{"a lab image not listed", "lab: runtime", "lab: final", `approach "multi-stage": lab names "final", which is not in lab.yaml's images`},
+		{"copy from a later image", "image: helloworld-build:latest", "image: helloworld:scratch", `approach "builder pattern" copies from helloworld:scratch, which no approach before it builds`},
+		{"a check names no approach", "larger: [single stage, builder pattern]", "larger: [single stage, builder]", `check "single stage > builder pattern" names "builder", which is not an approach`},
+		{"a missing Dockerfile", "dockerfile: scratch.Dockerfile", "dockerfile: empty.Dockerfile", `approach "static on scratch": dockerfile empty.Dockerfile does not exist beside compare.yaml`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text := string(data)
+			require.Contains(t, text, c.old)
+			path := filepath.Join(t.TempDir(), CompareName)
+			require.NoError(t, os.WriteFile(path, []byte(strings.Replace(text, c.old, c.new, 1)), 0o644))
+			for _, f := range []string{"single.Dockerfile", "builder-pattern.Dockerfile", "scratch.Dockerfile"} {
+				require.NoError(t, os.WriteFile(filepath.Join(filepath.Dir(path), f), []byte("FROM scratch\n"), 0o644))
+			}
+			cmp, err := LoadComparison(path, "compare.yaml", lab)
+			if c.want == "" {
+				require.NoError(t, err)
+				assert.Len(t, cmp.Approaches, 4)
+				return
+			}
+			require.ErrorIs(t, err, ErrInvalid)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}

@@ -48,12 +48,13 @@ func RefusedAddress(t testing.TB) string {
 }
 
 // Dockerfiles writes a folder for LAB_DOCKERFILES from the project's own
-// lab.yaml and v1 and v2 Dockerfiles (under root), passed through edit. The
+// dockerfiles/ (under root): lab.yaml, compare.yaml and their Dockerfiles,
+// passed through edit. The
 // lab file's walkthrough shows the project's program where it is.
 func Dockerfiles(t testing.TB, root string, edit func(name, text string) string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, name := range []string{"lab.yaml", "v1.Dockerfile", "v2.Dockerfile"} {
+	for _, name := range []string{"lab.yaml", "compare.yaml", "v1.Dockerfile", "v2.Dockerfile", "single.Dockerfile", "builder-pattern.Dockerfile", "scratch.Dockerfile"} {
 		data, err := os.ReadFile(filepath.Join(root, "dockerfiles", name))
 		require.NoError(t, err)
 		text := string(data)
