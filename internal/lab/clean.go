@@ -23,9 +23,6 @@ type (
 	Engine       = clean.Engine
 )
 
-// PlanClean selects what the lab made and nothing else (see clean.Select).
-func PlanClean(e Engine) Plan { return clean.Select(e) }
-
 // Clean removes the lab's containers and images and says what it removed
 // and what it kept.
 func (l *Lab) Clean(ctx context.Context) error {
