@@ -78,21 +78,44 @@ const pingTimeout = 5 * time.Second
 // DOCKER_CERT_PATH and DOCKER_TLS_VERIFY as usual. It negotiates the API
 // version and checks that the engine answers.
 func Connect(ctx context.Context) (*client.Client, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
 	host, source := os.Getenv("DOCKER_HOST"), ""
 	if host != "" {
 		source = "DOCKER_HOST=" + host
 	} else {
-		h, name, err := contextHost()
+		h, name, err := contextHost(os.Getenv("DOCKER_CONTEXT"))
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 		}
 		if h != "" {
 			host, source = h, fmt.Sprintf("%s (docker context %s)", h, name)
-			opts = append(opts, client.WithHost(h))
 		}
 	}
+	return connect(ctx, host, source)
+}
+
+// ConnectTo connects to one engine of a list (LAB_ENGINES) as Connect
+// does: target is an engine URL (unix://, tcp://, ssh://, npipe://) or a
+// docker CLI context's name.
+func ConnectTo(ctx context.Context, target string) (*client.Client, error) {
+	if strings.Contains(target, "://") {
+		return connect(ctx, target, target)
+	}
+	h, _, err := contextHost(target)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	if h == "" {
+		return connect(ctx, "", "")
+	}
+	return connect(ctx, h, fmt.Sprintf("%s (docker context %s)", h, target))
+}
+
+// connect makes the client for host (empty: the environment's default),
+// named source in messages, and checks that the engine answers.
+func connect(ctx context.Context, host, source string) (*client.Client, error) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
 	if host != "" {
+		opts = append(opts, client.WithHost(host))
 		scheme, _, _ := strings.Cut(host, "://")
 		if !slices.Contains(schemes, scheme) {
 			return nil, fmt.Errorf("%w: %s has the scheme %q: use unix://, tcp://, npipe:// or ssh://", ErrUnreachable, source, scheme)
@@ -128,12 +151,11 @@ func Connect(ctx context.Context) (*client.Client, error) {
 	return c, nil
 }
 
-// contextHost reads the docker CLI's current context, as the CLI chooses
-// it: DOCKER_CONTEXT, else currentContext in config.json. "default" (or
-// none) means the default socket, returned as "".
-func contextHost() (host, name string, err error) {
+// contextHost reads a docker CLI context's host: the one named, else the
+// config file's currentContext, as the CLI chooses it. "default" (or none)
+// means the default socket, returned as "".
+func contextHost(name string) (host, _ string, err error) {
 	dir := registryauth.ConfigDir()
-	name = os.Getenv("DOCKER_CONTEXT")
 	if name == "" {
 		f, err := config.Load(dir)
 		if err != nil {

@@ -135,3 +135,19 @@ func TestConnectPingsOnce(t *testing.T) {
 	assert.Equal(t, "1.41", c.ClientVersion())
 	assert.EqualValues(t, 1, pings.Load())
 }
+
+// An engine of a list is a URL or a docker context's name, connected the
+// same way as the one engine DOCKER_HOST names.
+func TestConnectToAListEntry(t *testing.T) {
+	t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "student-1", "unix:///nonexistent-1.sock", false))
+	t.Setenv("DOCKER_HOST", "unix:///somewhere-else.sock")
+	_, err := ConnectTo(t.Context(), "unix:///nonexistent-0.sock")
+	require.ErrorIs(t, err, ErrUnreachable)
+	assert.Contains(t, err.Error(), "no Docker Engine answers at unix:///nonexistent-0.sock:")
+	_, err = ConnectTo(t.Context(), "student-1")
+	require.ErrorIs(t, err, ErrUnreachable)
+	assert.Contains(t, err.Error(), "no Docker Engine answers at unix:///nonexistent-1.sock (docker context student-1):")
+	_, err = ConnectTo(t.Context(), "student-2")
+	require.ErrorIs(t, err, ErrUnreachable)
+	assert.Contains(t, err.Error(), `docker context "student-2" not found`)
+}

@@ -391,7 +391,11 @@ func TestReportsOnEngine(t *testing.T) {
 			}
 			assert.Equal(t, 10, strings.Count(string(data), "<testcase "))
 		case "markdown":
-			assert.Contains(t, string(data), "<svg")
+			assert.NotContains(t, string(data), "<svg", "GitHub strips inline SVG")
+			assert.Contains(t, string(data), "![image sizes](report.sizes.svg)")
+			svg, err := os.ReadFile(filepath.Join(dir, "report.sizes.svg"))
+			require.NoError(t, err, "the chart is a file beside the report")
+			assert.True(t, strings.HasPrefix(string(svg), "<svg"), "%.40s", svg)
 			assert.Contains(t, string(data), "10 of 10 assertions passed")
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
+	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -53,6 +54,9 @@ type Lab struct {
 	Def *labfile.Lab
 	// Cmp is the comparison file beside it, if there is one.
 	Cmp *labfile.Comparison
+	// Collect, if set, receives verify's report instead of LAB_REPORT's
+	// file: a run on several engines writes one report of them all.
+	Collect func(report.Report)
 
 	version  *types.Version
 	info     *system.Info
@@ -137,23 +141,26 @@ func (l *Lab) ImageNamed(name string) (Image, error) {
 // of the images about to be built, and connects to the engine, in that
 // order, so bad input is reported before any engine call.
 func Open(ctx context.Context, out io.Writer) (*Lab, func(), error) {
-	s, err := settings.FromEnv(os.Getenv)
+	l, err := OpenOffline(out)
 	if err != nil {
 		return nil, nil, err
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, nil, err
-	}
-	root, err := FindRoot(wd)
-	if err != nil {
-		return nil, nil, err
-	}
-	l := New(nil, s, root, out)
-	if l.defErr != nil {
-		return nil, nil, l.defErr
 	}
 	c, err := engine.Connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	l.Client = c
+	return l, func() { l.Close(); _ = c.Close() }, nil
+}
+
+// OpenOn is Open for one engine of LAB_ENGINES: an engine URL or a docker
+// context's name.
+func OpenOn(ctx context.Context, out io.Writer, target string) (*Lab, func(), error) {
+	l, err := OpenOffline(out)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := engine.ConnectTo(ctx, target)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,10 +2,9 @@ package lab
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -80,29 +79,18 @@ func (l *Lab) writeReport(ctx context.Context, inv Inventory, checks []Check, wh
 	if path == "-" {
 		return l.Settings.Report.Write(l.Out, r)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("report: %w", err)
+	if l.Settings.Report == report.Markdown && len(r.Sizes) > 0 {
+		// The chart goes beside the report, linked as an image: GitHub
+		// strips SVG written inline into Markdown.
+		svg := strings.TrimSuffix(path, filepath.Ext(path)) + ".sizes.svg"
+		if err := report.WriteFile(svg, func(w io.Writer) error { return report.WriteSVG(w, r) }); err != nil {
+			return err
+		}
+		r.Chart = filepath.Base(svg)
 	}
-	// Write beside the target and rename, so a reader never sees half a report.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".report-*")
-	if err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := writeClose(tmp, func(w io.Writer) error { return l.Settings.Report.Write(w, r) }); err != nil {
-		return fmt.Errorf("report: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("report: %w", err)
+	if err := report.WriteFile(path, func(w io.Writer) error { return l.Settings.Report.Write(w, r) }); err != nil {
+		return err
 	}
 	l.printf("report (%s): %s\n", l.Settings.Report, path)
 	return nil
-}
-
-func writeClose(f *os.File, write func(io.Writer) error) error {
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -128,7 +128,14 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 			l.printf("  - %s\n", w)
 		}
 	}
-	if l.Settings.Report != "" {
+	switch {
+	case l.Collect != nil:
+		r, err := l.Report(ctx, inv, checks, why, start)
+		if err != nil {
+			return checks, err
+		}
+		l.Collect(r)
+	case l.Settings.Report != "":
 		if err := l.writeReport(ctx, inv, checks, why, start); err != nil {
 			return checks, err
 		}

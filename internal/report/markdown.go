@@ -125,7 +125,7 @@ func writeMarkdown(w io.Writer, r Report) error {
 	}
 	if len(r.Sizes) > 0 {
 		b.WriteString("\n## Where the megabytes went\n\n")
-		SVGChart(&b, "image sizes", barsOf(r))
+		writeCharts(&b, r)
 		for _, s := range r.Sizes {
 			fmt.Fprintf(&b, "\n### %s: %s\n\n| stage | size (bytes) | size | instruction |\n|---|---|---|---|\n", s.Ref, display.HumanSize(s.Size))
 			for _, l := range s.Layers {
@@ -133,6 +133,27 @@ func writeMarkdown(w io.Writer, r Report) error {
 			}
 		}
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeCharts puts the size chart in the Markdown: as text in a code block,
+// which reads everywhere, and as a link to the SVG file beside the report,
+// if there is one (GitHub strips an SVG written inline into Markdown).
+func writeCharts(b *strings.Builder, r Report) {
+	b.WriteString("```\n")
+	TextChart(b, barsOf(r), 40)
+	b.WriteString("```\n")
+	if r.Chart != "" {
+		fmt.Fprintf(b, "\n![image sizes](%s)\n", r.Chart)
+	}
+}
+
+// WriteSVG writes r's size chart as an SVG document, the file a Markdown
+// report's Chart names.
+func WriteSVG(w io.Writer, r Report) error {
+	var b strings.Builder
+	SVGChart(&b, "image sizes", barsOf(r))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -26,6 +26,9 @@ type Report struct {
 	Sizes       []Layers   `json:"sizes"`
 	Explanation []string   `json:"explanation,omitempty"`
 	Builds      []BuildRun `json:"builds,omitempty"`
+	// Chart is the SVG file the Markdown report links for its size chart,
+	// written beside it ("" for none: the text chart is always there).
+	Chart string `json:"-"`
 }
 
 // Engine names the engine verify ran against.
@@ -166,6 +169,7 @@ type junitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr"`
 	Failure   *junitFailure `xml:"failure,omitempty"`
+	Error     *junitFailure `xml:"error,omitempty"`
 }
 
 type junitFailure struct {
@@ -174,13 +178,14 @@ type junitFailure struct {
 	Text    string `xml:",chardata"`
 }
 
-func writeJUnit(w io.Writer, r Report) error {
-	seconds := fmt.Sprintf("%.3f", r.Seconds)
+// junitSuiteOf is one verify run as a testsuite named name: a failure per
+// failed assertion.
+func junitSuiteOf(name string, r Report) junitSuite {
 	suite := junitSuite{
-		Name:      "multistage-lab verify",
+		Name:      name,
 		Tests:     len(r.Assertions),
 		Failures:  r.Failed,
-		Time:      seconds,
+		Time:      fmt.Sprintf("%.3f", r.Seconds),
 		Timestamp: r.GeneratedAt.UTC().Format("2006-01-02T15:04:05"),
 		Hostname:  "docker-engine",
 		Properties: []junitProperty{
@@ -209,7 +214,15 @@ func writeJUnit(w io.Writer, r Report) error {
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
-	doc := junitSuites{Name: "multistage-lab", Tests: suite.Tests, Failures: suite.Failures, Time: seconds, Suites: []junitSuite{suite}}
+	return suite
+}
+
+func writeJUnit(w io.Writer, r Report) error {
+	suite := junitSuiteOf("multistage-lab verify", r)
+	return encodeJUnit(w, junitSuites{Name: "multistage-lab", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junitSuite{suite}})
+}
+
+func encodeJUnit(w io.Writer, doc junitSuites) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

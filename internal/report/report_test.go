@@ -68,13 +68,19 @@ func TestJSONRoundTrip(t *testing.T) {
 
 func TestMarkdownGolden(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, Markdown.Write(&buf, sample()))
+	r := sample()
+	r.Chart = "report.sizes.svg"
+	require.NoError(t, Markdown.Write(&buf, r))
 	golden(t, "report.md", buf.Bytes())
-
-	// The chart is well-formed SVG.
 	md := buf.String()
-	svg := md[strings.Index(md, "<svg") : strings.Index(md, "</svg>")+len("</svg>")]
-	dec := xml.NewDecoder(strings.NewReader(svg))
+	assert.NotContains(t, md, "<svg", "GitHub strips inline SVG from Markdown")
+	assert.Contains(t, md, "```\n", "the text chart, in a code block")
+	assert.Contains(t, md, "\n![image sizes](report.sizes.svg)\n", "the SVG file beside it, as an image")
+
+	// The chart file is well-formed SVG.
+	var svg bytes.Buffer
+	require.NoError(t, WriteSVG(&svg, r))
+	dec := xml.NewDecoder(strings.NewReader(svg.String()))
 	rects := 0
 	for {
 		tok, err := dec.Token()
@@ -145,4 +151,61 @@ func TestTextChart(t *testing.T) {
 
 func TestUnknownFormat(t *testing.T) {
 	assert.EqualError(t, Format("yaml").Write(&bytes.Buffer{}, sample()), `unknown report format "yaml"`)
+}
+
+// fleet is two engines that ran the lab and one that did not answer.
+func fleet() Fleet {
+	a, b := sample(), sample()
+	b.Engine.Version = "29.8.0"
+	return Fleet{Tool: "multistage-lab", GeneratedAt: a.GeneratedAt, Engines: []EngineEntry{
+		{Name: "unix:///var/run/docker.sock", Seconds: 14.2, Report: &a},
+		{Name: "unix:///tmp/lab-engines/ci29c/d.sock", Seconds: 11.0, Report: &b},
+		{Name: "tcp://10.0.0.9:2375", Seconds: 5.0, Error: "no Docker Engine answers at tcp://10.0.0.9:2375 (no answer in 5s)"},
+	}}
+}
+
+func TestFleetJUnitHasASuitePerEngine(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, JUnit.WriteFleet(&buf, fleet()))
+	var doc junitSuites
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
+	require.Len(t, doc.Suites, 3)
+	assert.Equal(t, "unix:///var/run/docker.sock", doc.Suites[0].Name)
+	assert.Equal(t, "unix:///tmp/lab-engines/ci29c/d.sock", doc.Suites[1].Name)
+	assert.Equal(t, len(sample().Assertions), doc.Suites[1].Tests)
+	unreachable := doc.Suites[2]
+	assert.Equal(t, "tcp://10.0.0.9:2375", unreachable.Name)
+	assert.Equal(t, 1, unreachable.Errors)
+	require.Len(t, unreachable.Cases, 1)
+	require.NotNil(t, unreachable.Cases[0].Error)
+	assert.Contains(t, unreachable.Cases[0].Error.Message, "no Docker Engine answers")
+	assert.Equal(t, 1, doc.Errors)
+	assert.Equal(t, 2*sample().Failed, doc.Failures)
+
+	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+		path := filepath.Join(t.TempDir(), "fleet.xml")
+		require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o644))
+		out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join("testdata", "junit.xsd"), path).CombinedOutput()
+		require.NoError(t, err, string(out))
+	} else if os.Getenv("CI") == "true" {
+		t.Fatal("CI needs xmllint")
+	}
+}
+
+func TestFleetJSONAndMarkdown(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, JSON.WriteFleet(&buf, fleet()))
+	var back Fleet
+	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
+	require.Len(t, back.Engines, 3)
+	assert.Nil(t, back.Engines[2].Report)
+	assert.Equal(t, "29.8.0", back.Engines[1].Report.Engine.Version)
+
+	buf.Reset()
+	require.NoError(t, Markdown.WriteFleet(&buf, fleet()))
+	md := buf.String()
+	assert.Contains(t, md, "| engine | version | image store | builder | bases | assertions | seconds |")
+	assert.Contains(t, md, "| tcp://10.0.0.9:2375 | | | | | error: no Docker Engine answers at tcp://10.0.0.9:2375 (no answer in 5s) | 5.0 |")
+	assert.Equal(t, 2, strings.Count(md, "```\nmulti-state:builder"), "a text chart per engine that ran")
+	assert.NotContains(t, md, "<svg")
 }

@@ -4,6 +4,8 @@ package settings
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/multistage-lab/multistage-lab/internal/progress"
@@ -58,6 +60,13 @@ type Settings struct {
 	// App is the folder sent as the build context (LAB_APP, default the
 	// project's app/).
 	App string
+	// Engines are the engines the lab runs on at once, each an engine URL
+	// or a docker context's name (LAB_ENGINES, comma-separated); empty is
+	// the one engine DOCKER_HOST or the current context names.
+	Engines []string
+	// EnginesParallel is how many of Engines the lab works on at a time
+	// (LAB_ENGINES_PARALLEL, default 4).
+	EnginesParallel int
 	// Dockerfiles is a folder holding v1.Dockerfile and v2.Dockerfile to
 	// build instead of the project's dockerfiles/ (LAB_DOCKERFILES).
 	Dockerfiles string
@@ -101,7 +110,43 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	s.Confirm = getenv("LAB_CONFIRM")
 	s.Dockerfiles = getenv("LAB_DOCKERFILES")
 	s.App = getenv("LAB_APP")
+	if s.Engines, err = engineList(getenv("LAB_ENGINES")); err != nil {
+		return Settings{}, err
+	}
+	s.EnginesParallel = DefaultEnginesParallel
+	if raw := strings.TrimSpace(getenv("LAB_ENGINES_PARALLEL")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return Settings{}, &Error{Name: "LAB_ENGINES_PARALLEL", Value: raw, Valid: []string{"a whole number, 1 or more"}}
+		}
+		s.EnginesParallel = n
+	}
 	return s, nil
+}
+
+// DefaultEnginesParallel is how many engines the lab works on at once
+// unless LAB_ENGINES_PARALLEL says: enough to overlap a class's network
+// waits without flooding the machine that drives them.
+const DefaultEnginesParallel = 4
+
+// engineList splits LAB_ENGINES: entries are trimmed, and an empty or
+// repeated entry is an error.
+func engineList(raw string) ([]string, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, e := range strings.Split(raw, ",") {
+		e = strings.TrimSpace(e)
+		switch {
+		case e == "":
+			return nil, &Error{Name: "LAB_ENGINES", Value: raw, Valid: []string{"engine URLs or docker context names, separated by commas, none empty"}}
+		case slices.Contains(out, e):
+			return nil, &Error{Name: "LAB_ENGINES", Value: raw, Valid: []string{"each engine once (" + e + " is listed twice)"}}
+		}
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // choice returns the variable's value if it is one of valid (the first is

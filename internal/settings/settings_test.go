@@ -16,7 +16,7 @@ func env(m map[string]string) func(string) string {
 func TestDefaults(t *testing.T) {
 	s, err := FromEnv(env(nil))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: BuildKit, Progress: progress.Auto, Base: BaseAuto}, s)
+	assert.Equal(t, Settings{Builder: BuildKit, Progress: progress.Auto, Base: BaseAuto, EnginesParallel: DefaultEnginesParallel}, s)
 }
 
 func TestValidValues(t *testing.T) {
@@ -28,7 +28,7 @@ func TestValidValues(t *testing.T) {
 		"LAB_CONFIRM":  "clean-all",
 	}))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: Classic, Progress: progress.Quiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all"}, s)
+	assert.Equal(t, Settings{Builder: Classic, Progress: progress.Quiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all", EnginesParallel: DefaultEnginesParallel}, s)
 }
 
 func TestBadValuesNameTheValidOnes(t *testing.T) {
@@ -78,4 +78,20 @@ func TestReportIsAFormat(t *testing.T) {
 	assert.Equal(t, "xml", s.Report.Extension())
 	_, err = FromEnv(env(map[string]string{"LAB_REPORT": "yaml"}))
 	assert.EqualError(t, err, `LAB_REPORT="yaml" is not valid: use one of json, junit, markdown`)
+}
+
+func TestEngines(t *testing.T) {
+	s, err := FromEnv(env(map[string]string{"LAB_ENGINES": " unix:///var/run/docker.sock, student-1 ,ssh://me@host"}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"unix:///var/run/docker.sock", "student-1", "ssh://me@host"}, s.Engines)
+	assert.Equal(t, 4, s.EnginesParallel)
+	_, err = FromEnv(env(map[string]string{"LAB_ENGINES": "a,,b"}))
+	assert.EqualError(t, err, `LAB_ENGINES="a,,b" is not valid: use one of engine URLs or docker context names, separated by commas, none empty`)
+	_, err = FromEnv(env(map[string]string{"LAB_ENGINES": "a,b,a"}))
+	assert.ErrorContains(t, err, "each engine once (a is listed twice)")
+	s, err = FromEnv(env(map[string]string{"LAB_ENGINES_PARALLEL": "2"}))
+	require.NoError(t, err)
+	assert.Equal(t, 2, s.EnginesParallel)
+	_, err = FromEnv(env(map[string]string{"LAB_ENGINES_PARALLEL": "0"}))
+	assert.ErrorContains(t, err, `LAB_ENGINES_PARALLEL="0" is not valid`)
 }

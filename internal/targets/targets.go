@@ -27,10 +27,15 @@ func run(ctx context.Context, step func(*lab.Lab, context.Context) error) error 
 	// kill) is made to do the same, so the lab cleans up either way.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	l, closeLab, err := lab.Open(ctx, os.Stdout)
-	if err == nil {
-		defer closeLab()
-		err = step(l, ctx)
+	l, err := lab.OpenOffline(os.Stdout)
+	if err == nil && len(l.Settings.Engines) > 0 {
+		err = runFleet(ctx, l, step)
+	} else if err == nil {
+		var closeLab func()
+		if l, closeLab, err = lab.Open(ctx, os.Stdout); err == nil {
+			defer closeLab()
+			err = step(l, ctx)
+		}
 	}
 	if err == nil {
 		return nil
