@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -71,14 +72,23 @@ func TestALabFileThatNamesAMissingDockerfileChangesNothing(t *testing.T) {
 		}
 		return text
 	})
-	images := docker(t, "image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}")
-	containers := docker(t, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Status}}")
+	// docker image ls orders images made in the same second as it likes:
+	// the lists are compared as sets.
+	images := sortedRows(docker(t, "image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"))
+	containers := sortedRows(docker(t, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.State}}"))
 	for _, target := range []string{"build", "verify", "clean", "run", "images", "walkthrough"} {
 		o := task(t, []string{"LAB_DOCKERFILES=" + dir}, nil, target)
 		assert.Equal(t, 2, o.code, target)
 		assert.Equal(t, "Error: invalid lab file: "+filepath.Join(dir, "lab.yaml")+":20: multi-state:v3: dockerfile v3.Dockerfile does not exist beside lab.yaml\n", o.stderr, target)
 		assert.Empty(t, o.stdout, target)
 	}
-	assert.Equal(t, images, docker(t, "image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}"))
-	assert.Equal(t, containers, docker(t, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Status}}"))
+	assert.Equal(t, images, sortedRows(docker(t, "image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}:{{.Tag}}")))
+	assert.Equal(t, containers, sortedRows(docker(t, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.State}}")))
+}
+
+// sortedRows are the lines of s, sorted.
+func sortedRows(s string) []string {
+	rows := strings.Split(s, "\n")
+	slices.Sort(rows)
+	return rows
 }
