@@ -3,10 +3,12 @@ package lab
 import (
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -106,4 +108,50 @@ func TestLabOnSeveralEngines(t *testing.T) {
 	require.Len(t, doc.Suites[2].Cases, 1)
 	require.NotNil(t, doc.Suites[2].Cases[0].Error)
 	assert.Contains(t, doc.Suites[2].Cases[0].Error.Message, "no Docker Engine answers at "+silent)
+}
+
+// TestAnEngineStoppedMidRun: of two engines, the second (a 20.10 in a
+// network namespace of its own) is stopped while its cold build runs. Its
+// row fails, the machine's engine finishes and is reported passing, and
+// the exit code is not 0.
+func TestAnEngineStoppedMidRun(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	e := startSecondEngine(t)
+	second := "unix://" + e.sock
+	first := os.Getenv("DOCKER_HOST")
+	if first == "" {
+		first = "unix:///var/run/docker.sock"
+	}
+	// A cold step of 20 s on both engines: the second is stopped in it.
+	slow := labDockerfiles(t, beforeBuild("RUN     sleep 20 && echo "+randomSuffix(t)))
+	path := filepath.Join(t.TempDir(), "r.xml")
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		deadline := time.Now().Add(60 * time.Second)
+		// Stop it once its build has begun: the stand-ins are made first.
+		for time.Now().Before(deadline) {
+			out, _ := exec.Command("docker", "-H", second, "image", "ls", "-q", "alpine:latest").Output()
+			if len(strings.TrimSpace(string(out))) > 0 {
+				time.Sleep(3 * time.Second)
+				break
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		e.stop()
+	}()
+	o := task(t, []string{"LAB_ENGINES=" + first + "," + second, "LAB_DOCKERFILES=" + slow, "LAB_REPORT=junit", "LAB_REPORT_FILE=" + path, "LAB_PROGRESS=quiet"}, nil)
+	<-stopped
+	assert.NotEqual(t, 0, o.code, o.stdout+o.stderr)
+	assert.Contains(t, o.stderr, "1 of 2 engines failed; the worst: "+second+": ")
+	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(first)+` +\S+ .* ok$`, o.stdout, "the machine's engine finished")
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var doc junitDoc
+	require.NoError(t, xml.Unmarshal(data, &doc))
+	require.Len(t, doc.Suites, 2)
+	assert.Equal(t, 10, doc.Suites[0].Tests)
+	assert.Zero(t, doc.Suites[0].Failures+doc.Suites[0].Errors, "the machine's engine passed")
+	assert.Equal(t, second, doc.Suites[1].Name)
+	assert.Equal(t, 1, doc.Suites[1].Errors, "the stopped engine is an error")
 }

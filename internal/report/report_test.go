@@ -161,6 +161,7 @@ func fleet() Fleet {
 		{Name: "unix:///var/run/docker.sock", Seconds: 14.2, Report: &a},
 		{Name: "unix:///tmp/lab-engines/ci29c/d.sock", Seconds: 11.0, Report: &b},
 		{Name: "tcp://10.0.0.9:2375", Seconds: 5.0, Error: "no Docker Engine answers at tcp://10.0.0.9:2375 (no answer in 5s)"},
+		{Name: "ctx-built", Seconds: 3.0},
 	}}
 }
 
@@ -169,8 +170,11 @@ func TestFleetJUnitHasASuitePerEngine(t *testing.T) {
 	require.NoError(t, JUnit.WriteFleet(&buf, fleet()))
 	var doc junitSuites
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
-	require.Len(t, doc.Suites, 3)
+	require.Len(t, doc.Suites, 4)
 	assert.Equal(t, "unix:///var/run/docker.sock", doc.Suites[0].Name)
+	built := doc.Suites[3]
+	assert.Equal(t, 1, built.Tests, "a step without verify (build) is one passing case")
+	assert.Zero(t, built.Failures+built.Errors)
 	assert.Equal(t, "unix:///tmp/lab-engines/ci29c/d.sock", doc.Suites[1].Name)
 	assert.Equal(t, len(sample().Assertions), doc.Suites[1].Tests)
 	unreachable := doc.Suites[2]
@@ -197,7 +201,7 @@ func TestFleetJSONAndMarkdown(t *testing.T) {
 	require.NoError(t, JSON.WriteFleet(&buf, fleet()))
 	var back Fleet
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
-	require.Len(t, back.Engines, 3)
+	require.Len(t, back.Engines, 4)
 	assert.Nil(t, back.Engines[2].Report)
 	assert.Equal(t, "29.8.0", back.Engines[1].Report.Engine.Version)
 
