@@ -1,10 +1,8 @@
 package labfile
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -79,14 +77,9 @@ func LoadComparison(path, display string, lab *Lab) (*Comparison, error) {
 		}
 		return nil, &Error{Path: display, Msg: err.Error()}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var c Comparison
-	if err := dec.Decode(&c); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{Path: display, Msg: "empty: it needs version and approaches"}
-		}
-		return nil, yamlError(display, err)
+	if err := decode(display, data, &c, "version and approaches"); err != nil {
+		return nil, err
 	}
 	c.Path, c.Dir = path, filepath.Dir(path)
 	if err := c.check(display, lab); err != nil {

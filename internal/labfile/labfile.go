@@ -129,26 +129,35 @@ func Load(path, display string) (*Lab, error) {
 
 // Parse decodes a lab file and checks everything that needs no other file.
 func Parse(display string, data []byte) (*Lab, error) {
-	if len(data) > maxSize {
-		return nil, &Error{Path: display, Msg: fmt.Sprintf("larger than %d bytes", maxSize)}
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
 	var l Lab
-	if err := dec.Decode(&l); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{Path: display, Msg: "empty: it needs at least version and images"}
-		}
-		return nil, yamlError(display, err)
-	}
-	var more yaml.Node
-	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
-		return nil, &Error{Path: display, Line: more.Line, Msg: "more than one YAML document: a lab file holds one"}
+	if err := decode(display, data, &l, "version and images"); err != nil {
+		return nil, err
 	}
 	if err := l.check(display); err != nil {
 		return nil, err
 	}
 	return &l, nil
+}
+
+// decode reads one YAML document of data into v, refusing unknown keys;
+// needs says what an empty file lacks.
+func decode(display string, data []byte, v any, needs string) error {
+	if len(data) > maxSize {
+		return &Error{Path: display, Msg: fmt.Sprintf("larger than %d bytes", maxSize)}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &Error{Path: display, Msg: "empty: it needs at least " + needs}
+		}
+		return yamlError(display, err)
+	}
+	var more yaml.Node
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		return &Error{Path: display, Line: more.Line, Msg: "more than one YAML document: the file holds one"}
+	}
+	return nil
 }
 
 // ImageNamed returns the image called name.
@@ -232,6 +241,9 @@ func yamlError(display string, err error) error {
 	if m := unknownField.FindStringSubmatch(e.Msg); m != nil {
 		e.Msg = fmt.Sprintf("unknown key %q", m[1])
 	}
+	// The library quotes the offending value, newlines and all: the
+	// message stays one line.
+	e.Msg = strings.ReplaceAll(e.Msg, "\n", `\n`)
 	return e
 }
 
