@@ -233,6 +233,9 @@ func yamlError(display string, err error) error {
 		msg = te.Errors[0]
 	}
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+	// The library quotes the offending value, newlines and all: the
+	// message stays one line.
+	msg = strings.ReplaceAll(msg, "\n", `\n`)
 	e := &Error{Path: display, Msg: msg}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		fmt.Sscan(m[1], &e.Line)
@@ -241,9 +244,6 @@ func yamlError(display string, err error) error {
 	if m := unknownField.FindStringSubmatch(e.Msg); m != nil {
 		e.Msg = fmt.Sprintf("unknown key %q", m[1])
 	}
-	// The library quotes the offending value, newlines and all: the
-	// message stays one line.
-	e.Msg = strings.ReplaceAll(e.Msg, "\n", `\n`)
 	return e
 }
 

@@ -171,3 +171,11 @@ func TestBadComparisonFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestAYAMLErrorIsOneLineAtItsLine(t *testing.T) {
+	_, err := Parse("lab.yaml", []byte("version: 1\nimages: \"0\n0\"\n"))
+	assert.EqualError(t, err, `invalid lab file: lab.yaml:2: cannot unmarshal !!str `+"`0 0`"+` into []labfile.Image`)
+	// The fuzzer's find: a value quoted with its line break.
+	_, err = Parse("lab.yaml", []byte("00\r\r0"))
+	assert.EqualError(t, err, "invalid lab file: lab.yaml:1: cannot unmarshal !!str `00\\n0` into labfile.Lab")
+}
