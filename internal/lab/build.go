@@ -37,13 +37,14 @@ var (
 
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
-	return l.buildTo(ctx, im, nil, nil, nil)
+	return l.buildTo(ctx, im, nil, nil, nil, nil)
 }
 
 // buildTo builds im, writing its output to out (nil: the lab's), calls
 // lastStage, if set, when a classic build enters its Dockerfile's last
-// stage, and holds back the context until hold returns (see buildSpec.Hold).
-func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage func(), hold func() error) (Built, error) {
+// stage, holds back the context until hold returns (see buildSpec.Hold),
+// and shows a BuildKit build's progress in shared, if set.
+func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage func(), hold func() error, shared *progress.Shared) (Built, error) {
 	requested := time.Now()
 	id, took, err := l.build(ctx, buildSpec{
 		Tags:       []string{im.Tag},
@@ -54,6 +55,8 @@ func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage fu
 		Out:        out,
 		LastStage:  lastStage,
 		Hold:       hold,
+		Shared:     shared,
+		Name:       im.Name,
 	})
 	if err != nil {
 		return Built{}, err
@@ -88,6 +91,11 @@ type buildSpec struct {
 	// no step runs before the context is whole. The build's time counts
 	// from Hold's return.
 	Hold func() error
+	// Shared, if set, is the live display a BuildKit build shows its
+	// progress in, beside the builds that run with it, its steps under
+	// Name.
+	Shared *progress.Shared
+	Name   string
 }
 
 // build sends one build to the engine, shows its progress, and returns the
@@ -177,7 +185,12 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	if l.Settings.Builder == settings.Classic {
 		body = progress.WatchCommits(body, func(id string) { committed = append(committed, id) })
 	}
-	id, err := progress.Read(ctx, body, l.Settings.Builder == settings.BuildKit, mode, out)
+	var id string
+	if spec.Shared != nil && l.Settings.Builder == settings.BuildKit {
+		id, err = spec.Shared.Read(ctx, body, spec.Name)
+	} else {
+		id, err = progress.Read(ctx, body, l.Settings.Builder == settings.BuildKit, mode, out)
+	}
 	// What the build committed is the lab's, whether it succeeded or not:
 	// a failed build's steps stay as the classic builder's cache, and
 	// clean removes them.

@@ -595,3 +595,50 @@ func TestMaskFaultRowKeepsWhatMatters(t *testing.T) {
 	assert.Equal(t, "| x | Error: invalid Dockerfile: <tmp>/v1.Dockerfile:2: WORKDIR | 2 | <seconds> | 0 containers, nothing clean does not remove, no files |",
 		maskFaultRow("| x | Error: invalid Dockerfile: /tmp/TestFaultsbroken_Dockerfile3890809260/001/v1.Dockerfile:2: WORKDIR | 2 | 0.01 | 0 containers, no images, no files |"))
 }
+
+// TestBuildsTogetherShareOneLiveDisplay runs `build` in a real terminal
+// (tmux): v1 gets BuildKit's live display, then v2, builder and runtime,
+// which run side by side, share one, each step under its image's name, as
+// docker buildx bake shows its targets; their result lines follow.
+func TestBuildsTogetherShareOneLiveDisplay(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI needs tmux (scripts/install-test-tools.sh)")
+		}
+		t.Skip("no tmux here")
+	}
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	session := "labtty" + randomSuffix(t)
+	done := filepath.Join(t.TempDir(), "exit")
+	script := fmt.Sprintf("cd %q && LAB_BUILDER=buildkit LAB_PROGRESS=auto %q build; echo $? > %q; sleep 60", root, taskBinary(t), done)
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "150", script).CombinedOutput()
+	require.NoError(t, err, string(out))
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
+	require.Eventually(t, func() bool { _, err := os.Stat(done); return err == nil }, 180*time.Second, 200*time.Millisecond)
+	code, err := os.ReadFile(done)
+	require.NoError(t, err)
+	assert.Equal(t, "0", strings.TrimSpace(string(code)))
+	var screen []byte
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		screen, err = exec.Command("tmux", "capture-pane", "-p", "-S", "-400", "-t", session).Output()
+		require.NoError(t, err)
+		if bytes.Contains(screen, []byte("multi-state:runtime = ")) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	s := string(screen)
+	assert.Len(t, regexp.MustCompile(`\[\+\] Building [\d.]+s \(\d+/\d+\)`).FindAllString(s, -1), 2,
+		"two live displays: v1's, and one for the three that run together:\n%s", s)
+	for _, name := range []string{"v2", "builder", "runtime"} {
+		assert.Regexp(t, `=> (CACHED )?\[`+name+`\] \[`, s, "%s's steps, under its name", name)
+	}
+	shared := s[strings.LastIndex(s, "[+] Building"):]
+	for _, tag := range []string{"multi-state:v2 = ", "multi-state:builder = ", "multi-state:runtime = "} {
+		assert.Contains(t, shared, tag, "the result lines follow the shared display")
+	}
+	assert.NotContains(t, s, "#1 ", "not the plain display")
+}

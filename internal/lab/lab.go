@@ -21,6 +21,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/clean"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -159,6 +160,10 @@ func OpenOn(ctx context.Context, out io.Writer, target string) (*Lab, func(), er
 	l, err := OpenOffline(out)
 	if err != nil {
 		return nil, nil, err
+	}
+	// Several engines share one output, a line at a time: no live display.
+	if l.Settings.Progress == progress.TTY || l.Settings.Progress == progress.Auto {
+		l.Settings.Progress = progress.Plain
 	}
 	c, err := engine.ConnectTo(ctx, target)
 	if err != nil {

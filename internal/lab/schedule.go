@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
@@ -44,6 +45,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	}
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var shared *progress.Shared // set before the later builds launch
 	results := make([]*result, len(rest))
 	done := make([]chan struct{}, len(rest))
 	launch := func(i int, hold func() error) {
@@ -56,7 +58,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 				results[i].err = bctx.Err()
 				return
 			}
-			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold)
+			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold, shared)
 		}()
 	}
 	for i := range rest {
@@ -75,7 +77,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 			launch(i, func() error { return gate.wait(bctx) })
 		}
 	}
-	first, err := l.buildTo(ctx, images[0], nil, func() { v1Staged.open(true) }, nil)
+	first, err := l.buildTo(ctx, images[0], nil, func() { v1Staged.open(true) }, nil, nil)
 	if err != nil {
 		v1Staged.open(false)
 		v1Done.open(false)
@@ -90,8 +92,24 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	v1Staged.open(true)
 	v1Done.open(true)
 	if !classic {
+		// On a terminal, BuildKit's later builds share one live display,
+		// each step under its image's name, as docker buildx bake shows
+		// its targets; their own lines follow when all are done.
+		if l.liveDisplay() && len(rest) > 1 {
+			if shared, err = progress.NewShared(ctx, l.Out, l.Settings.Progress); err != nil {
+				return nil, err
+			}
+		}
 		for i := range rest {
 			launch(i, nil)
+		}
+	}
+	if shared != nil {
+		for i := range rest {
+			<-done[i]
+		}
+		if err := shared.Close(); err != nil {
+			return nil, err
 		}
 	}
 	out := []Built{first}
@@ -157,4 +175,16 @@ func (l *Lab) prepareConcurrent(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// liveDisplay reports whether BuildKit's progress is shown live: on a
+// terminal (LAB_PROGRESS=auto) or when asked for (tty).
+func (l *Lab) liveDisplay() bool {
+	switch l.Settings.Progress {
+	case progress.TTY:
+		return true
+	case progress.Auto:
+		return progress.IsTerminal(l.Out)
+	}
+	return false
 }

@@ -19,6 +19,7 @@ import (
 	controlapi "github.com/moby/buildkit/api/services/control"
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/util/progress/progressui"
+	"github.com/opencontainers/go-digest"
 	"golang.org/x/term"
 	"google.golang.org/protobuf/proto"
 )
@@ -101,7 +102,17 @@ func readBuildKit(ctx context.Context, body io.Reader, mode Mode, out io.Writer)
 		_, err := display.UpdateFrom(context.WithoutCancel(ctx), statuses)
 		done <- err
 	}()
+	id, err := decodeBuildKit(ctx, body, func(st *bkclient.SolveStatus) { statuses <- st })
+	close(statuses)
+	if derr := <-done; derr != nil && err == nil {
+		return "", fmt.Errorf("progress: %w", derr)
+	}
+	return id, err
+}
 
+// decodeBuildKit reads a BuildKit build's stream to its end, hands each
+// status to send, and returns the image ID.
+func decodeBuildKit(ctx context.Context, body io.Reader, send func(*bkclient.SolveStatus)) (string, error) {
 	var id string
 	var buildErr error
 	dec := json.NewDecoder(body)
@@ -126,17 +137,13 @@ func readBuildKit(ctx context.Context, body io.Reader, mode Mode, out io.Writer)
 			if err := proto.Unmarshal(dt, &resp); err != nil {
 				continue
 			}
-			statuses <- bkclient.NewSolveStatus(&resp)
+			send(bkclient.NewSolveStatus(&resp))
 		case msg.ID == "moby.image.id" && msg.Aux != nil:
 			var r build.Result
 			if err := json.Unmarshal(*msg.Aux, &r); err == nil {
 				id = r.ID
 			}
 		}
-	}
-	close(statuses)
-	if err := <-done; err != nil && buildErr == nil && readErr == nil {
-		readErr = fmt.Errorf("progress: %w", err)
 	}
 	if buildErr != nil {
 		return "", buildErr
@@ -151,6 +158,69 @@ func readBuildKit(ctx context.Context, body io.Reader, mode Mode, out io.Writer)
 		return "", ErrCutShort
 	}
 	return id, nil
+}
+
+// Shared is one live display for BuildKit builds that run together, as
+// docker buildx bake shows its targets: every build's statuses go to one
+// progressui display, each step's name prefixed with its build's.
+type Shared struct {
+	statuses chan *bkclient.SolveStatus
+	done     chan error
+}
+
+// NewShared starts a display on out in mode (tty or plain).
+func NewShared(ctx context.Context, out io.Writer, mode Mode) (*Shared, error) {
+	dmode := progressui.PlainMode
+	if mode == TTY || (mode == Auto && IsTerminal(out)) {
+		dmode = progressui.TtyMode
+	}
+	display, err := progressui.NewDisplay(out, dmode)
+	if err != nil {
+		return nil, fmt.Errorf("progress: %w (use LAB_PROGRESS=plain when the output is not a terminal)", err)
+	}
+	s := &Shared{statuses: make(chan *bkclient.SolveStatus), done: make(chan error, 1)}
+	go func() {
+		_, err := display.UpdateFrom(context.WithoutCancel(ctx), s.statuses)
+		s.done <- err
+	}()
+	return s, nil
+}
+
+// Read reads one build's stream into the display, its steps named
+// "[name] ...", and returns the image ID.
+func (s *Shared) Read(ctx context.Context, body io.Reader, name string) (string, error) {
+	// Each build's steps are its own: the same step in two builds (the
+	// same digest) would otherwise be one line whose state flips between
+	// theirs, and the display would never say FINISHED.
+	own := func(d digest.Digest) digest.Digest { return digest.Digest(string(d) + "@" + name) }
+	return decodeBuildKit(ctx, body, func(st *bkclient.SolveStatus) {
+		for _, v := range st.Vertexes {
+			v.Name = "[" + name + "] " + v.Name
+			v.Digest = own(v.Digest)
+			for i := range v.Inputs {
+				v.Inputs[i] = own(v.Inputs[i])
+			}
+		}
+		for _, x := range st.Statuses {
+			x.Vertex = own(x.Vertex)
+		}
+		for _, x := range st.Logs {
+			x.Vertex = own(x.Vertex)
+		}
+		for _, x := range st.Warnings {
+			x.Vertex = own(x.Vertex)
+		}
+		s.statuses <- st
+	})
+}
+
+// Close ends the display once every Read has returned.
+func (s *Shared) Close() error {
+	close(s.statuses)
+	if err := <-s.done; err != nil {
+		return fmt.Errorf("progress: %w", err)
+	}
+	return nil
 }
 
 // ErrCutShort is a build stream that ended before the engine said the build

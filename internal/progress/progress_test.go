@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -27,12 +28,17 @@ func trace(t *testing.T, resp *controlapi.StatusResponse) string {
 }
 
 func buildkitStream(t *testing.T, fail bool) string {
+	return buildkitStreamOf(t, fail, "sha256:aaa")
+}
+
+// buildkitStreamOf is buildkitStream with its step's digest.
+func buildkitStreamOf(t *testing.T, fail bool, digest string) string {
 	start := timestamppb.New(time.Unix(1_700_000_000, 0))
 	end := timestamppb.New(time.Unix(1_700_000_002, 0))
-	v := &controlapi.Vertex{Digest: "sha256:aaa", Name: "[builder 5/5] RUN go build -o helloworld", Started: start}
+	v := &controlapi.Vertex{Digest: digest, Name: "[builder 5/5] RUN go build -o helloworld", Started: start}
 	s := trace(t, &controlapi.StatusResponse{Vertexes: []*controlapi.Vertex{v}})
-	s += trace(t, &controlapi.StatusResponse{Logs: []*controlapi.VertexLog{{Vertex: "sha256:aaa", Stream: 2, Msg: []byte("./helloworld.go:6:2: undefined: fmt.Printn\n"), Timestamp: start}}})
-	done := &controlapi.Vertex{Digest: "sha256:aaa", Name: v.Name, Started: start, Completed: end}
+	s += trace(t, &controlapi.StatusResponse{Logs: []*controlapi.VertexLog{{Vertex: digest, Stream: 2, Msg: []byte("./helloworld.go:6:2: undefined: fmt.Printn\n"), Timestamp: start}}})
+	done := &controlapi.Vertex{Digest: digest, Name: v.Name, Started: start, Completed: end}
 	if fail {
 		done.Error = "process \"/bin/sh -c go build -o helloworld\" did not complete successfully: exit code: 1"
 		s += trace(t, &controlapi.StatusResponse{Vertexes: []*controlapi.Vertex{done}})
@@ -204,4 +210,32 @@ func TestWatchCommitsNamesWhatTheBuildCommitted(t *testing.T) {
 	assert.Equal(t, stream, read.String(), "the stream passes through unchanged")
 	assert.Equal(t, []string{"222222222222", "333333333333", "666666666666"}, got,
 		"the steps it ran itself, not the cached WORKDIR, not the FROMs")
+}
+
+// Builds that run together share one display, each step under its build's
+// name, as docker buildx bake shows its targets.
+func TestSharedDisplayPrefixesEachBuild(t *testing.T) {
+	var out strings.Builder
+	s, err := NewShared(t.Context(), &out, Plain)
+	require.NoError(t, err)
+	other := buildkitStream(t, false) // the same step: still each build's own
+	ids := make([]string, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i, b := range []struct{ name, stream string }{{"v2", buildkitStream(t, false)}, {"builder", other}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ids[i], errs[i] = s.Read(t.Context(), strings.NewReader(b.stream), b.name)
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, s.Close())
+	for i := range ids {
+		require.NoError(t, errs[i])
+		assert.Equal(t, "sha256:0123456789abcdef", ids[i])
+	}
+	assert.Contains(t, out.String(), "[v2] [builder 5/5] RUN go build -o helloworld\n")
+	assert.Contains(t, out.String(), "[builder] [builder 5/5] RUN go build -o helloworld\n")
+	assert.Equal(t, 2, strings.Count(out.String(), " DONE 2.0s\n"), "one display: both builds' steps are in it")
 }
