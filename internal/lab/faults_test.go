@@ -542,38 +542,7 @@ var cachedSteps = regexp.MustCompile(`(\d+) cached build steps \((\d+) in the la
 // TestTTYProgressInATerminal runs a build in a real terminal (tmux) and reads
 // the screen: BuildKit's tty display, as `docker build` shows it.
 func TestTTYProgressInATerminal(t *testing.T) {
-	_, _ = realLab(t, settings.Settings{})
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI needs tmux (scripts/install-test-tools.sh)")
-		}
-		t.Skip("no tmux here")
-	}
-	root, err := findTestRoot()
-	require.NoError(t, err)
-	session := "labtty" + randomSuffix(t)
-	done := filepath.Join(t.TempDir(), "exit")
-	script := fmt.Sprintf("cd %q && LAB_BUILDER=buildkit LAB_PROGRESS=auto %q build:v1; echo $? > %q; sleep 60", root, taskBinary(t), done)
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "160", "-y", "50", script).CombinedOutput()
-	require.NoError(t, err, string(out))
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
-	require.Eventually(t, func() bool { _, err := os.Stat(done); return err == nil }, 120*time.Second, 200*time.Millisecond)
-	code, err := os.ReadFile(done)
-	require.NoError(t, err)
-	assert.Equal(t, "0", strings.TrimSpace(string(code)))
-	// The exit file can appear before tmux has drawn the last bytes the
-	// build wrote, so read the screen until the lab's own result line is
-	// there (or give up and assert on what is shown).
-	var screen []byte
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		screen, err = exec.Command("tmux", "capture-pane", "-p", "-t", session).Output()
-		require.NoError(t, err)
-		if bytes.Contains(screen, []byte("multi-state:v1 = ")) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	screen := inTerminal(t, "build:v1", "multi-state:v1 = ", 50)
 	// The header is BuildKit's tty frame. Its FINISHED mark is not asserted:
 	// engine 20.10 can leave one cached vertex without a completed time, and
 	// the display then ends at (12/13) with no mark (seen once in CI).
@@ -601,35 +570,7 @@ func TestMaskFaultRowKeepsWhatMatters(t *testing.T) {
 // which run side by side, share one, each step under its image's name, as
 // docker buildx bake shows its targets; their result lines follow.
 func TestBuildsTogetherShareOneLiveDisplay(t *testing.T) {
-	_, _ = realLab(t, settings.Settings{})
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI needs tmux (scripts/install-test-tools.sh)")
-		}
-		t.Skip("no tmux here")
-	}
-	root, err := findTestRoot()
-	require.NoError(t, err)
-	session := "labtty" + randomSuffix(t)
-	done := filepath.Join(t.TempDir(), "exit")
-	script := fmt.Sprintf("cd %q && LAB_BUILDER=buildkit LAB_PROGRESS=auto %q build; echo $? > %q; sleep 60", root, taskBinary(t), done)
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "150", script).CombinedOutput()
-	require.NoError(t, err, string(out))
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
-	require.Eventually(t, func() bool { _, err := os.Stat(done); return err == nil }, 180*time.Second, 200*time.Millisecond)
-	code, err := os.ReadFile(done)
-	require.NoError(t, err)
-	assert.Equal(t, "0", strings.TrimSpace(string(code)))
-	var screen []byte
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		screen, err = exec.Command("tmux", "capture-pane", "-p", "-S", "-400", "-t", session).Output()
-		require.NoError(t, err)
-		if bytes.Contains(screen, []byte("multi-state:runtime = ")) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	screen := inTerminal(t, "build", "multi-state:runtime = ", 150)
 	s := string(screen)
 	assert.Len(t, regexp.MustCompile(`\[\+\] Building [\d.]+s \(\d+/\d+\)`).FindAllString(s, -1), 2,
 		"two live displays: v1's, and one for the three that run together:\n%s", s)
@@ -641,4 +582,43 @@ func TestBuildsTogetherShareOneLiveDisplay(t *testing.T) {
 		assert.Contains(t, shared, tag, "the result lines follow the shared display")
 	}
 	assert.NotContains(t, s, "#1 ", "not the plain display")
+}
+
+// inTerminal runs the task binary's target with BuildKit and LAB_PROGRESS=
+// auto in a real terminal (tmux, 200 columns by rows), requires exit 0,
+// and returns the screen and its scrollback once until shows there.
+func inTerminal(t *testing.T, target, until string, rows int) []byte {
+	t.Helper()
+	_, _ = realLab(t, settings.Settings{})
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI needs tmux (scripts/install-test-tools.sh)")
+		}
+		t.Skip("no tmux here")
+	}
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	session := "labtty" + randomSuffix(t)
+	done := filepath.Join(t.TempDir(), "exit")
+	script := fmt.Sprintf("cd %q && LAB_BUILDER=buildkit LAB_PROGRESS=auto %q %s; echo $? > %q; sleep 60", root, taskBinary(t), target, done)
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", fmt.Sprint(rows), script).CombinedOutput()
+	require.NoError(t, err, string(out))
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
+	require.Eventually(t, func() bool { _, err := os.Stat(done); return err == nil }, 180*time.Second, 200*time.Millisecond)
+	code, err := os.ReadFile(done)
+	require.NoError(t, err)
+	assert.Equal(t, "0", strings.TrimSpace(string(code)))
+	// The exit file can appear before tmux has drawn the last bytes the
+	// build wrote, so read the screen until the lab's own result line is
+	// there (or give up and assert on what is shown).
+	var screen []byte
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		screen, err = exec.Command("tmux", "capture-pane", "-p", "-S", "-400", "-t", session).Output()
+		require.NoError(t, err)
+		if bytes.Contains(screen, []byte(until)) || time.Now().After(deadline) {
+			return screen
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
