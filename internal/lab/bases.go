@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/distribution/reference"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
@@ -39,16 +38,6 @@ func (l *Lab) BaseRefs() []string {
 	}
 	l.baseRefs = refs
 	return refs
-}
-
-// normalizeRef gives an image reference as docker prints it, with its tag:
-// "golang" is "golang:latest".
-func normalizeRef(s string) string {
-	named, err := reference.ParseNormalizedNamed(s)
-	if err != nil {
-		return ""
-	}
-	return reference.FamiliarString(reference.TagNameOnly(named))
 }
 
 // standinKind says which stand-in can take ref's place: "golang" or

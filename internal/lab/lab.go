@@ -138,24 +138,21 @@ func (l *Lab) ImageNamed(name string) (Image, error) {
 	return Image{}, fmt.Errorf("%w: %s names no image %q (its images: %s)", labfile.ErrInvalid, l.displayPath(l.Def.Path), name, strings.Join(names, ", "))
 }
 
-// Open reads the settings, finds the project folder, checks the Dockerfiles
-// of the images about to be built, and connects to the engine, in that
-// order, so bad input is reported before any engine call.
-func Open(ctx context.Context, out io.Writer) (*Lab, func(), error) {
-	l, err := OpenOffline(out)
-	if err != nil {
-		return nil, nil, err
-	}
+// Connect connects a lab opened offline (settings, project folder, lab
+// file: bad input is reported before any engine call) to the engine
+// DOCKER_HOST or the docker CLI's context names, and returns what closes
+// both.
+func (l *Lab) Connect(ctx context.Context) (func(), error) {
 	c, err := engine.Connect(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	l.Client = c
-	return l, func() { l.Close(); _ = c.Close() }, nil
+	return func() { l.Close(); _ = c.Close() }, nil
 }
 
-// OpenOn is Open for one engine of LAB_ENGINES: an engine URL or a docker
-// context's name.
+// OpenOn opens the lab (OpenOffline) and connects it to one engine of
+// LAB_ENGINES: an engine URL or a docker context's name.
 func OpenOn(ctx context.Context, out io.Writer, target string) (*Lab, func(), error) {
 	l, err := OpenOffline(out)
 	if err != nil {

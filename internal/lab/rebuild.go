@@ -15,7 +15,7 @@ import (
 
 // Rebuild is what a second, cache-free build of the lab showed.
 type Rebuild struct {
-	BinaryBefore, BinaryAfter string // sha256 of /myapp/helloworld in runtime
+	BinaryBefore, BinaryAfter string // sha256 of the program in the run image (see programPath)
 	BinarySize                int
 	Identical                 bool
 	IDBefore, IDAfter         string
@@ -25,10 +25,10 @@ type Rebuild struct {
 // ErrNotReproducible says the rebuilt binary differs.
 var ErrNotReproducible = fmt.Errorf("%w: the rebuilt binary differs", ErrAssertions)
 
-// VerifyRebuild builds the lab, reads the binary out of runtime, removes
-// the lab's images, builds all four again without the build cache, and
-// compares: the binary must be byte-identical; the image IDs are reported
-// with the reason they differ. The build cache is left alone: --no-cache
+// VerifyRebuild builds the lab, reads the program out of the run image,
+// removes the lab's images, builds them all again, the first without the
+// build cache, and compares: the binary must be byte-identical; the image
+// IDs are reported with the reason they differ. The build cache is left alone: --no-cache
 // makes the second build cold without deleting anyone else's cache.
 func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	rt := l.runImage()

@@ -37,8 +37,9 @@ func layersOf(im ImageFacts, stage string, base Base, baseHistory []HistoryEntry
 	return out
 }
 
-// Sizes is where the megabytes went: the history of builder, runtime and the
-// two bases, largest image first.
+// Sizes is where the megabytes went: the history of each of the lab file's
+// bases and of the image built on it (golang and builder, alpine and
+// runtime in the seed's lab), largest image first.
 func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error) {
 	var out []report.Layers
 	for _, base := range l.Def.Bases {

@@ -32,7 +32,7 @@ func run(ctx context.Context, step func(*lab.Lab, context.Context) error) error 
 		err = runFleet(ctx, l, step)
 	} else if err == nil {
 		var closeLab func()
-		if l, closeLab, err = lab.Open(ctx, os.Stdout); err == nil {
+		if closeLab, err = l.Connect(ctx); err == nil {
 			defer closeLab()
 			err = step(l, ctx)
 		}
