@@ -39,7 +39,7 @@ func Clean(ctx context.Context) error {
 
 // Images prints the lab's and the base images as `docker image ls` does.
 func Images(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).ShowImages)
+	return targets.Show(ctx, (*lab.Lab).ShowImages)
 }
 
 // Verify checks the lab's assertions on the engine; exits 1 if any fails.
@@ -52,17 +52,17 @@ func Verify(ctx context.Context) error {
 
 // Sizes shows where the megabytes went: each image's layers, by stage, and a chart.
 func Sizes(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).ShowSizes)
+	return targets.Show(ctx, (*lab.Lab).ShowSizes)
 }
 
 // Compare builds the program four ways (one stage, builder pattern, multi-stage, scratch) and compares them.
 func Compare(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).ShowComparison)
+	return targets.Show(ctx, (*lab.Lab).ShowComparison)
 }
 
 // Walkthrough replays the seed step by step: its commands, then the same through the API.
 func Walkthrough(ctx context.Context) error {
-	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+	return targets.Show(ctx, func(l *lab.Lab, ctx context.Context) error {
 		return l.Walkthrough(ctx, os.Stdin)
 	})
 }
@@ -90,5 +90,5 @@ func BenchContext(ctx context.Context) error {
 
 // Run runs multi-state:runtime, prints its output and removes the container.
 func Run(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).RunRuntime)
+	return targets.Show(ctx, (*lab.Lab).RunRuntime)
 }

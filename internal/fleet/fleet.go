@@ -8,6 +8,7 @@ package fleet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -27,19 +28,23 @@ type Run struct {
 	Took   time.Duration
 }
 
-// Do runs one engine's step, writing to out, and returns verify's report
-// if there is one.
-type Do func(ctx context.Context, engine string, out io.Writer) (*report.Report, error)
+// Do runs one engine's step, writing to out and telling status what it
+// does, and returns verify's report if there is one.
+type Do func(ctx context.Context, engine string, out io.Writer, status func(string)) (*report.Report, error)
+
+// Output is where a fleet run's engines write: each engine's lines
+// prefixed with its name (Lines), or a live board on a terminal (Board).
+type Output interface {
+	// Start gives engine i's output and what tells its status.
+	Start(i int) (io.Writer, func(string), error)
+	// Finish ends engine i's output with its run.
+	Finish(i int, r Run)
+}
 
 // Each runs do for every engine, at most parallel at a time, and returns
 // the runs in the engines' order. An engine that fails does not stop the
 // others; ctx's end (Ctrl-C) ends them all.
-func Each(ctx context.Context, engines []string, parallel int, out io.Writer, do Do) []Run {
-	var mu sync.Mutex
-	width := 0
-	for _, e := range engines {
-		width = max(width, len(e))
-	}
+func Each(ctx context.Context, engines []string, parallel int, out Output, do Do) []Run {
 	runs := make([]Run, len(engines))
 	slots := make(chan struct{}, max(parallel, 1))
 	var wg sync.WaitGroup
@@ -53,20 +58,56 @@ func Each(ctx context.Context, engines []string, parallel int, out io.Writer, do
 				defer func() { <-slots }()
 			case <-ctx.Done():
 				runs[i].Err = ctx.Err()
+				out.Finish(i, runs[i])
 				return
 			}
-			w := &LineWriter{Mu: &mu, Dst: out, Prefix: fmt.Sprintf("%-*s | ", width, e)}
 			start := time.Now()
-			runs[i].Report, runs[i].Err = do(ctx, e, w)
-			runs[i].Took = time.Since(start)
-			if runs[i].Err != nil {
-				fmt.Fprintf(w, "Error: %v\n", runs[i].Err)
+			w, status, err := out.Start(i)
+			if err == nil {
+				runs[i].Report, err = do(ctx, e, w, status)
 			}
-			w.Flush()
+			runs[i].Err, runs[i].Took = err, time.Since(start)
+			out.Finish(i, runs[i])
 		}()
 	}
 	wg.Wait()
 	return runs
+}
+
+// Lines writes each engine's output as whole lines prefixed with its name,
+// as a log or a CI job shows them.
+type Lines struct {
+	mu      sync.Mutex
+	dst     io.Writer
+	writers []*LineWriter
+}
+
+// NewLines writes the engines' lines to dst.
+func NewLines(dst io.Writer, engines []string) *Lines {
+	width := 0
+	for _, e := range engines {
+		width = max(width, len(e))
+	}
+	l := &Lines{dst: dst}
+	for _, e := range engines {
+		l.writers = append(l.writers, &LineWriter{Mu: &l.mu, Dst: dst, Prefix: fmt.Sprintf("%-*s | ", width, e)})
+	}
+	return l
+}
+
+// Start gives engine i's prefixed writer; a status is not shown.
+func (l *Lines) Start(i int) (io.Writer, func(string), error) {
+	return l.writers[i], func(string) {}, nil
+}
+
+// Finish says why engine i failed, if it did, and writes what is left of
+// its last line.
+func (l *Lines) Finish(i int, r Run) {
+	w := l.writers[i]
+	if r.Err != nil {
+		fmt.Fprintf(w, "Error: %v\n", r.Err)
+	}
+	w.Flush()
 }
 
 // LineWriter writes whole lines to Dst, each after Prefix, under Mu, which
@@ -137,7 +178,7 @@ func WriteSummary(w io.Writer, runs []Run) {
 		}
 		result := "ok"
 		if r.Err != nil {
-			result = oneLine(r.Err.Error())
+			result = Result(r.Err)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.1fs\t%s\n", r.Engine, version, store, builder, bases, checks, r.Took.Seconds(), result)
 	}
@@ -150,11 +191,19 @@ func Fleet(runs []Run) report.Fleet {
 	for _, r := range runs {
 		e := report.EngineEntry{Name: r.Engine, Seconds: r.Took.Seconds(), Report: r.Report}
 		if r.Err != nil {
-			e.Error = oneLine(r.Err.Error())
+			e.Error = Result(r.Err)
 		}
 		fl.Engines = append(fl.Engines, e)
 	}
 	return fl
+}
+
+// Result is an engine's failure in one line: "interrupted" for Ctrl-C.
+func Result(err error) string {
+	if errors.Is(err, context.Canceled) {
+		return "interrupted"
+	}
+	return oneLine(err.Error())
 }
 
 func oneLine(s string) string {

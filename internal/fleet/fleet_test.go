@@ -21,7 +21,7 @@ func TestEachRunsEveryEngineAndKeepsLinesWhole(t *testing.T) {
 	var out strings.Builder
 	var inFlight, most atomic.Int32
 	engines := []string{"unix:///a.sock", "ctx-b", "tcp://c:2375", "ctx-d"}
-	runs := Each(t.Context(), engines, 2, &syncWriter{w: &out}, func(ctx context.Context, engine string, w io.Writer) (*report.Report, error) {
+	runs := Each(t.Context(), engines, 2, NewLines(&syncWriter{w: &out}, engines), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
@@ -63,7 +63,7 @@ func TestEachStopsEveryEngineWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	started := make(chan struct{}, 3)
 	go func() { <-started; <-started; cancel() }()
-	runs := Each(ctx, []string{"a", "b", "c"}, 2, io.Discard, func(ctx context.Context, engine string, w io.Writer) (*report.Report, error) {
+	runs := Each(ctx, []string{"a", "b", "c"}, 2, NewLines(io.Discard, []string{"a", "b", "c"}), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
 		started <- struct{}{}
 		<-ctx.Done()
 		return nil, ctx.Err()

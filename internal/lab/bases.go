@@ -67,6 +67,7 @@ func (l *Lab) EnsureBases(ctx context.Context) error {
 	if l.bases != nil {
 		return nil
 	}
+	l.status("bases")
 	bases := map[string]Base{}
 	for _, ref := range l.BaseRefs() {
 		b, err := l.ensureBase(ctx, ref)
@@ -146,6 +147,7 @@ func (l *Lab) mustInspectBase(ctx context.Context, ref string) (Base, error) {
 }
 
 func (l *Lab) pull(ctx context.Context, ref string) error {
+	l.status("pulling %s", ref)
 	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
 	defer cancel()
 	creds, err := l.credentials()
@@ -211,6 +213,7 @@ func (l *Lab) RemoveStandins(ctx context.Context) error {
 
 // makeStandin imports a stand-in root filesystem, written as it is sent.
 func (l *Lab) makeStandin(ctx context.Context, ref string) error {
+	l.status("making a stand-in for %s", ref)
 	arch, err := l.engineArch(ctx)
 	if err != nil {
 		return err

@@ -46,6 +46,20 @@ func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
 // and shows a BuildKit build's progress in shared, if set.
 func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage func(), hold func() error, shared *progress.Shared) (Built, error) {
 	requested := time.Now()
+	// A held build is building once its context is released.
+	if hold == nil {
+		l.buildingNow(im.Name, true)
+	} else {
+		wait := hold
+		hold = func() error {
+			err := wait()
+			if err == nil {
+				l.buildingNow(im.Name, true)
+			}
+			return err
+		}
+	}
+	defer l.buildingNow(im.Name, false)
 	id, took, err := l.build(ctx, buildSpec{
 		Tags:       []string{im.Tag},
 		Dockerfile: l.dockerfilePath(im),

@@ -26,6 +26,7 @@ type (
 // Clean removes the lab's containers and images and says what it removed
 // and what it kept.
 func (l *Lab) Clean(ctx context.Context) error {
+	l.status("clean")
 	e, err := l.readEngine(ctx)
 	if err != nil {
 		return err

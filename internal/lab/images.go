@@ -88,6 +88,7 @@ func created(t, now time.Time) string {
 // ShowImages prints the image table and says which base images are real
 // and which are stand-ins.
 func (l *Lab) ShowImages(ctx context.Context) error {
+	l.status("images")
 	rows, err := l.ImageRows(ctx)
 	if err != nil {
 		return err

@@ -58,6 +58,10 @@ type Lab struct {
 	// Collect, if set, receives verify's report instead of LAB_REPORT's
 	// file: a run on several engines writes one report of them all.
 	Collect func(report.Report)
+	// Status, if set, is told in a few words what the lab is doing
+	// ("building v1", "verify 10/10 passed"): a run on several engines
+	// shows it as the engine's live status on a terminal.
+	Status func(string)
 
 	version  *types.Version
 	info     *system.Info
@@ -81,6 +85,9 @@ type Lab struct {
 
 	dfMu        sync.Mutex
 	dockerfiles map[string]*dockerfileFile
+
+	buildingMu sync.Mutex
+	building   map[string]bool // the images being built now, by name
 }
 
 // New makes a lab over an engine client. Settings left empty take their
@@ -292,6 +299,36 @@ func (l *Lab) engineVersion(ctx context.Context) (types.Version, error) {
 func (l *Lab) engineArch(ctx context.Context) (string, error) {
 	v, err := l.engineVersion(ctx)
 	return v.Arch, err
+}
+
+// status tells Status, if set, what the lab is doing.
+func (l *Lab) status(format string, args ...any) {
+	if l.Status != nil {
+		l.Status(fmt.Sprintf(format, args...))
+	}
+}
+
+// buildingNow marks the image called name as being built (or no longer)
+// and says which are, in the lab file's order.
+func (l *Lab) buildingNow(name string, now bool) {
+	if l.Status == nil {
+		return
+	}
+	l.buildingMu.Lock()
+	defer l.buildingMu.Unlock()
+	if l.building == nil {
+		l.building = map[string]bool{}
+	}
+	l.building[name] = now
+	var names []string
+	for _, im := range l.Images() {
+		if l.building[im.Name] {
+			names = append(names, im.Name)
+		}
+	}
+	if len(names) > 0 {
+		l.status("building %s", strings.Join(names, ", "))
+	}
 }
 
 func (l *Lab) printf(format string, args ...any) {

@@ -43,6 +43,7 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 		if !f.Present {
 			continue
 		}
+		l.status("verify: running %s", f.Ref)
 		res, err := l.Run(ctx, f.Ref)
 		if err != nil && ctx.Err() != nil {
 			return inv, ctx.Err()
@@ -106,11 +107,13 @@ func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
 // asks for, and returns ErrAssertions if any failed.
 func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 	start := time.Now()
+	l.status("verify: reading the images")
 	inv, err := l.Gather(ctx)
 	if err != nil {
 		return nil, err
 	}
 	checks := verify.Evaluate(l.Def, inv)
+	l.status("verify %d/%d passed", len(checks)-verify.Failed(checks), len(checks))
 	on, err := l.engineLine(ctx)
 	if err != nil {
 		return nil, err
@@ -158,6 +161,7 @@ func baseKind(inv Inventory, role string) string {
 // seed's lab) as `docker run --rm` would and prints what it printed.
 func (l *Lab) RunRuntime(ctx context.Context) error {
 	ref := l.runImage().Tag
+	l.status("run %s", ref)
 	l.printf("==> docker run --rm %s\n", ref)
 	res, err := l.Run(ctx, ref)
 	if errdefs.IsNotFound(err) {

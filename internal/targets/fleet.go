@@ -11,6 +11,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/fleet"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -18,11 +19,20 @@ import (
 // the lab file are checked once, before any engine), prints the summary,
 // writes one report of every engine if LAB_REPORT asks, and returns the
 // worst engine's error: an interrupt, else an engine that could not be
-// reached or used (exit 2), else a failure (exit 1).
-func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context.Context) error) error {
+// reached or used (exit 2), else a failure (exit 1). On a terminal a step
+// whose summary is its answer (live) shows a live board, a line per
+// engine; otherwise, and for a step whose output is its answer (images,
+// run), each engine's lines are prefixed with its name.
+func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context.Context) error, live bool) error {
 	s := checked.Settings
 	fmt.Fprintf(os.Stdout, "==> on %d engines, %d at a time: %s\n", len(s.Engines), s.EnginesParallel, strings.Join(s.Engines, ", "))
-	runs := fleet.Each(ctx, s.Engines, s.EnginesParallel, os.Stdout, func(ctx context.Context, engine string, out io.Writer) (*report.Report, error) {
+	var out fleet.Output = fleet.NewLines(os.Stdout, s.Engines)
+	var board *fleet.Board
+	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && fleet.Redraws(os.Stdout))) {
+		board = fleet.NewBoard(os.Stdout, s.Engines, func() int { return fleet.Width(os.Stdout) }, filepath.Join(checked.Root, "build", "logs"))
+		out = board
+	}
+	runs := fleet.Each(ctx, s.Engines, s.EnginesParallel, out, func(ctx context.Context, engine string, out io.Writer, status func(string)) (*report.Report, error) {
 		l, closeLab, err := lab.OpenOn(ctx, out, engine)
 		if err != nil {
 			return nil, err
@@ -30,11 +40,19 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 		defer closeLab()
 		var verified *report.Report
 		l.Collect = func(r report.Report) { verified = &r }
+		l.Status = status
 		err = step(l, ctx)
 		return verified, err
 	})
+	if board != nil {
+		board.Close()
+		showFailedLogs(runs, board.Logs())
+	}
 	fmt.Fprintln(os.Stdout)
 	fleet.WriteSummary(os.Stdout, runs)
+	if board != nil {
+		fmt.Fprintf(os.Stdout, "each engine's output: %s\n", displayPath(filepath.Join(checked.Root, "build", "logs")))
+	}
 	if s.Report != "" {
 		if err := writeFleetReport(checked, fleet.Fleet(runs)); err != nil {
 			return err
@@ -55,6 +73,38 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 		return nil
 	}
 	return fmt.Errorf("%d of %d engines failed; the worst: %w", failed, len(runs), worst)
+}
+
+// failedLogLines is how much of a failed engine's log the board's run
+// shows: enough for a failed check or a build error.
+const failedLogLines = 15
+
+// showFailedLogs prints the last lines of each failed engine's log (an
+// interrupt's are not: every engine has the same), each under its name.
+func showFailedLogs(runs []fleet.Run, logs []string) {
+	for i, r := range runs {
+		if r.Err == nil || errors.Is(r.Err, context.Canceled) || logs[i] == "" {
+			continue
+		}
+		lines, err := fleet.Tail(logs[i], failedLogLines)
+		if err != nil {
+			continue
+		}
+		fmt.Fprintf(os.Stdout, "\n%s failed; the end of %s:\n", r.Engine, displayPath(logs[i]))
+		for _, line := range lines {
+			fmt.Fprintf(os.Stdout, "    %s\n", line)
+		}
+	}
+}
+
+// displayPath is path relative to the working folder if it is inside it.
+func displayPath(path string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return path
 }
 
 // rank orders errors by the exit code they give, an interrupt above all.

@@ -18,18 +18,27 @@ import (
 // Dockerfiles, engine, in that order, so bad input is reported before any
 // engine call), runs step, and turns its error into the documented exit
 // code.
+// On several engines (LAB_ENGINES) a terminal shows a live line per
+// engine, then the summary.
 func Run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, step)
+	return run(ctx, step, true)
 }
 
-func run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
+// Show is Run for a step whose output is its answer (the image table, the
+// program's output): on several engines each engine's lines are shown,
+// prefixed with its name, on a terminal too.
+func Show(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
+	return run(ctx, step, false)
+}
+
+func run(ctx context.Context, step func(*lab.Lab, context.Context) error, live bool) error {
 	// Mage cancels ctx on Ctrl-C; SIGTERM (a CI job's timeout, docker stop,
 	// kill) is made to do the same, so the lab cleans up either way.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
 	l, err := lab.OpenOffline(os.Stdout)
 	if err == nil && len(l.Settings.Engines) > 0 {
-		err = runFleet(ctx, l, step)
+		err = runFleet(ctx, l, step, live)
 	} else if err == nil {
 		var closeLab func()
 		if closeLab, err = l.Connect(ctx); err == nil {
