@@ -589,6 +589,21 @@ func TestBuildsTogetherShareOneLiveDisplay(t *testing.T) {
 // and returns the screen and its scrollback once until shows there.
 func inTerminal(t *testing.T, target, until string, rows int) []byte {
 	t.Helper()
+	tm := startInTerminal(t, nil, target, rows)
+	tm.waitExit(t, 0)
+	return tm.screenWith(t, until)
+}
+
+// terminal is the task binary running in a tmux session.
+type terminal struct {
+	session, done string
+}
+
+// startInTerminal starts the task binary's target, with BuildKit,
+// LAB_PROGRESS=auto and env, in a real terminal (tmux, 200 columns by
+// rows).
+func startInTerminal(t *testing.T, env []string, target string, rows int) *terminal {
+	t.Helper()
 	_, _ = realLab(t, settings.Settings{})
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -598,24 +613,48 @@ func inTerminal(t *testing.T, target, until string, rows int) []byte {
 	}
 	root, err := findTestRoot()
 	require.NoError(t, err)
-	session := "labtty" + randomSuffix(t)
-	done := filepath.Join(t.TempDir(), "exit")
-	script := fmt.Sprintf("cd %q && LAB_BUILDER=buildkit LAB_PROGRESS=auto %q %s; echo $? > %q; sleep 60", root, taskBinary(t), target, done)
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", fmt.Sprint(rows), script).CombinedOutput()
+	tm := &terminal{session: "labtty" + randomSuffix(t), done: filepath.Join(t.TempDir(), "exit")}
+	var vars strings.Builder
+	for _, e := range append([]string{"LAB_BUILDER=buildkit", "LAB_PROGRESS=auto"}, env...) {
+		k, v, _ := strings.Cut(e, "=")
+		fmt.Fprintf(&vars, "%s=%q ", k, v)
+	}
+	script := fmt.Sprintf("cd %q && %s%q %s; echo $? > %q; sleep 60", root, vars.String(), taskBinary(t), target, tm.done)
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", tm.session, "-x", "200", "-y", fmt.Sprint(rows), script).CombinedOutput()
 	require.NoError(t, err, string(out))
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
-	require.Eventually(t, func() bool { _, err := os.Stat(done); return err == nil }, 180*time.Second, 200*time.Millisecond)
-	code, err := os.ReadFile(done)
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", tm.session).Run() })
+	return tm
+}
+
+// exited reports whether the target has ended.
+func (tm *terminal) exited() bool {
+	_, err := os.Stat(tm.done)
+	return err == nil
+}
+
+// waitExit waits for the target's end and requires its exit code.
+func (tm *terminal) waitExit(t *testing.T, code int) {
+	t.Helper()
+	require.Eventually(t, tm.exited, 180*time.Second, 200*time.Millisecond)
+	got, err := os.ReadFile(tm.done)
 	require.NoError(t, err)
-	assert.Equal(t, "0", strings.TrimSpace(string(code)))
-	// The exit file can appear before tmux has drawn the last bytes the
-	// build wrote, so read the screen until the lab's own result line is
-	// there (or give up and assert on what is shown).
-	var screen []byte
+	assert.Equal(t, fmt.Sprint(code), strings.TrimSpace(string(got)))
+}
+
+// screen is what the terminal shows now, with its scrollback.
+func (tm *terminal) screen(t *testing.T) []byte {
+	screen, err := exec.Command("tmux", "capture-pane", "-p", "-S", "-400", "-t", tm.session).Output()
+	require.NoError(t, err)
+	return screen
+}
+
+// screenWith reads the screen until until shows there. The exit file can
+// appear before tmux has drawn the last bytes written, so it reads until
+// the lab's own last line is there (or gives up and returns what is shown).
+func (tm *terminal) screenWith(t *testing.T, until string) []byte {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		screen, err = exec.Command("tmux", "capture-pane", "-p", "-S", "-400", "-t", session).Output()
-		require.NoError(t, err)
+		screen := tm.screen(t)
 		if bytes.Contains(screen, []byte(until)) || time.Now().After(deadline) {
 			return screen
 		}

@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +31,14 @@ func secondEngineForFleet(t *testing.T) string {
 		t.Skip("LAB_TEST_ENGINE_2 names no second engine (scripts/engine29.sh start NAME containerd gives one)")
 	}
 	return e
+}
+
+// machineEngine is the machine's engine as LAB_ENGINES names it.
+func machineEngine() string {
+	if h := os.Getenv("DOCKER_HOST"); h != "" {
+		return h
+	}
+	return "unix:///var/run/docker.sock"
 }
 
 type junitDoc struct {
@@ -55,15 +65,14 @@ type junitDoc struct {
 func TestLabOnSeveralEngines(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	second := secondEngineForFleet(t)
-	first := os.Getenv("DOCKER_HOST")
-	if first == "" {
-		first = "unix:///var/run/docker.sock"
-	}
+	third := "unix://" + startSecondEngine(t).sock
+	first := machineEngine()
+	engines := []string{first, second, third}
 	path := filepath.Join(t.TempDir(), "r.xml")
-	env := []string{"LAB_ENGINES=" + first + "," + second, "LAB_REPORT=junit", "LAB_REPORT_FILE=" + path}
+	env := []string{"LAB_ENGINES=" + strings.Join(engines, ","), "LAB_REPORT=junit", "LAB_REPORT_FILE=" + path}
 	o := task(t, env, nil)
 	require.Equal(t, 0, o.code, o.stdout+o.stderr)
-	for _, e := range []string{first, second} {
+	for _, e := range engines {
 		tags := sortedLines(docker(t, "-H", e, "image", "ls", "--format", "{{.Tag}}", Repository))
 		assert.Equal(t, []string{"builder", "runtime", "v1", "v2"}, tags, "%s holds the lab's images", e)
 	}
@@ -73,17 +82,18 @@ func TestLabOnSeveralEngines(t *testing.T) {
 	for _, line := range strings.Split(strings.TrimSpace(body), "\n")[1:] {
 		prefix, _, ok := strings.Cut(line, " | ")
 		require.True(t, ok, "a line without its engine: %q", line)
-		assert.Contains(t, []string{first, second}, strings.TrimSpace(prefix), line)
+		assert.Contains(t, engines, strings.TrimSpace(prefix), line)
 	}
-	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(first)+` +\S+ .*10 of 10 .* ok$`, summary)
-	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(second)+` +\S+ .*10 of 10 .* ok$`, summary)
+	for _, e := range engines {
+		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(e)+` +\S+ .*10 of 10 .* ok$`, summary)
+	}
 
 	var doc junitDoc
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, xml.Unmarshal(data, &doc))
-	require.Len(t, doc.Suites, 2)
-	for i, e := range []string{first, second} {
+	require.Len(t, doc.Suites, 3)
+	for i, e := range engines {
 		assert.Equal(t, e, doc.Suites[i].Name)
 		assert.Equal(t, 10, doc.Suites[i].Tests, e)
 		assert.Zero(t, doc.Suites[i].Failures+doc.Suites[i].Errors, e)
@@ -94,6 +104,8 @@ func TestLabOnSeveralEngines(t *testing.T) {
 	o = task(t, env, nil)
 	assert.Equal(t, 2, o.code, o.stdout+o.stderr)
 	assert.Contains(t, o.stderr, "1 of 3 engines failed; the worst: "+silent+": no Docker Engine answers at "+silent)
+	// The Done-when of the issue: the machine's engine and a second one,
+	// plus one that does not answer.
 	data, err = os.ReadFile(path)
 	require.NoError(t, err)
 	doc = junitDoc{}
@@ -118,10 +130,7 @@ func TestAnEngineStoppedMidRun(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	e := startSecondEngine(t)
 	second := "unix://" + e.sock
-	first := os.Getenv("DOCKER_HOST")
-	if first == "" {
-		first = "unix:///var/run/docker.sock"
-	}
+	first := machineEngine()
 	// A cold step of 20 s on both engines: the second is stopped in it.
 	slow := labDockerfiles(t, beforeBuild("RUN     sleep 20 && echo "+randomSuffix(t)))
 	path := filepath.Join(t.TempDir(), "r.xml")
@@ -154,4 +163,140 @@ func TestAnEngineStoppedMidRun(t *testing.T) {
 	assert.Zero(t, doc.Suites[0].Failures+doc.Suites[0].Errors, "the machine's engine passed")
 	assert.Equal(t, second, doc.Suites[1].Name)
 	assert.Equal(t, 1, doc.Suites[1].Errors, "the stopped engine is an error")
+}
+
+// TestTheBoardInATerminal runs `go tool mage` on two engines in a real
+// terminal (tmux): while they build, the screen holds one live line per
+// engine with what it does; at the end each line says done with its
+// assertions, the summary follows, and each engine's whole output is in a
+// log file of its own instead of on the screen.
+func TestTheBoardInATerminal(t *testing.T) {
+	second := secondEngineForFleet(t)
+	first := machineEngine()
+	// A step of a few seconds, so the board is seen while it builds.
+	slow := labDockerfiles(t, beforeBuild("RUN     sleep 4 && echo "+randomSuffix(t)))
+	tm := startInTerminal(t, []string{"LAB_ENGINES=" + first + "," + second, "LAB_DOCKERFILES=" + slow}, "", 50)
+	row := func(e, what string) *regexp.Regexp {
+		return regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(what[:1]) + ` ` + regexp.QuoteMeta(e) + ` +\d+\.\ds +` + what[2:])
+	}
+	building := map[string]bool{}
+	for !tm.exited() {
+		s := tm.screen(t)
+		for _, e := range []string{first, second} {
+			if row(e, "> building v1").Match(s) {
+				building[e] = true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.waitExit(t, 0)
+	assert.True(t, building[first] && building[second], "each engine's line said it was building v1: %v", building)
+	s := tm.screenWith(t, "each engine's output: build/logs")
+	for _, e := range []string{first, second} {
+		assert.Regexp(t, row(e, "+ done, 10/10 passed$"), string(s))
+		assert.NotContains(t, string(s), e+" | ", "no prefixed lines on a terminal")
+	}
+	assert.Contains(t, string(s), "\nENGINE ", "the summary follows")
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	logs, err := filepath.Glob(filepath.Join(root, "build", "logs", "*.log"))
+	require.NoError(t, err)
+	require.Len(t, logs, 2, "a log per engine")
+	for _, l := range logs {
+		data, err := os.ReadFile(l)
+		require.NoError(t, err)
+		for _, want := range []string{"multi-state:runtime = ", "10 of 10 assertions passed", "Hello World"} {
+			assert.True(t, strings.Contains(string(data), want), "%s holds the engine's output: %q", l, want)
+		}
+	}
+}
+
+// TestCtrlCStopsEveryEngine interrupts `build` on two engines while both
+// are in a slow build step, with each builder (the classic builder's step
+// runs in a container): exit 130 within seconds, and on each engine no
+// container is left and no lab tag moved.
+func TestCtrlCStopsEveryEngine(t *testing.T) {
+	for _, builder := range []string{"buildkit", "classic"} {
+		t.Run(builder, func(t *testing.T) { ctrlCOnEngines(t, builder) })
+	}
+}
+
+func ctrlCOnEngines(t *testing.T, builder string) {
+	_, _ = realLab(t, settings.Settings{})
+	engines := []string{machineEngine(), secondEngineForFleet(t)}
+	// Both engines hold the lab first, so a moved tag would show.
+	b := task(t, []string{"LAB_ENGINES=" + strings.Join(engines, ",")}, nil, "build")
+	require.Equal(t, 0, b.code, b.stdout+b.stderr)
+	type state struct{ containers, tags []string }
+	look := func(e string) state {
+		return state{
+			containers: sortedLines(docker(t, "-H", e, "container", "ls", "-a", "-q", "--no-trunc")),
+			tags:       sortedLines(strings.ReplaceAll(docker(t, "-H", e, "image", "ls", "--no-trunc", "--format", "{{.Tag}}={{.ID}}", Repository), "\n", " ")),
+		}
+	}
+	before := map[string]state{}
+	for _, e := range engines {
+		before[e] = look(e)
+	}
+
+	slow := labDockerfiles(t, beforeBuild("RUN     sleep 60 && echo "+randomSuffix(t)))
+	root, err := findTestRoot()
+	require.NoError(t, err)
+	cmd := exec.Command(taskBinary(t), "build")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "LAB_ENGINES="+strings.Join(engines, ","), "LAB_DOCKERFILES="+slow, "LAB_PROGRESS=plain", "LAB_BUILDER="+builder)
+	out := &lineWatch{}
+	var stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = out, &stderr
+	require.NoError(t, cmd.Start())
+	// Interrupted once every engine runs the slow step.
+	running := func() bool {
+		for _, e := range engines {
+			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(e) + ` +\| .*RUN +sleep 60`).MatchString(out.String()) {
+				return false
+			}
+		}
+		return true
+	}
+	require.Eventually(t, running, 120*time.Second, 100*time.Millisecond, "both engines reach the slow step:\n%s", out)
+	time.Sleep(2 * time.Second)
+	if builder == "classic" {
+		for _, e := range engines {
+			assert.Greater(t, len(look(e).containers), len(before[e].containers), "%s runs the step in a container", e)
+		}
+	}
+	sent := time.Now()
+	require.NoError(t, cmd.Process.Signal(os.Interrupt))
+	err = cmd.Wait()
+	took := time.Since(sent)
+	var ee *exec.ExitError
+	require.ErrorAs(t, err, &ee, out.String())
+	assert.Equal(t, 130, ee.ExitCode(), stderr.String())
+	assert.Less(t, took, 20*time.Second, "every engine stops at once")
+	assert.Contains(t, stderr.String(), "interrupted: ")
+	for _, e := range engines {
+		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(e)+` +- .* interrupted$`, out.String(), "%s's row says it was interrupted", e)
+		// An engine removes a cancelled build's container a moment later.
+		assert.Eventually(t, func() bool { return slices.Equal(look(e).containers, before[e].containers) }, 20*time.Second, 500*time.Millisecond,
+			"%s: no container left", e)
+		assert.Equal(t, before[e].tags, look(e).tags, "%s: no lab tag moved", e)
+	}
+}
+
+// lineWatch is a goroutine-safe buffer of a run's output.
+type lineWatch struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (w *lineWatch) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.Write(p)
+}
+
+func (w *lineWatch) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
 }
