@@ -6,6 +6,9 @@
 #   scripts/engine29.sh build                   builds once, then reuses the binaries
 #   scripts/engine29.sh start NAME [STORE]      STORE: containerd (default) or overlay2;
 #                                               prints the engine's DOCKER_HOST
+#   scripts/engine29.sh start NAME machine      the machine's own dockerd (Engine 20.10 on
+#                                               the project's machine) instead, with the
+#                                               machine's storage driver, in the same way
 #   scripts/engine29.sh stop NAME               stops it and removes its data
 #
 # The binaries are cached by version under $LAB_ENGINE_CACHE (default
@@ -56,12 +59,21 @@ build() {
 
 start() {
   local name=$1 store=${2:-containerd}
+  local dockerd=$bin/dockerd driver extra=()
   case "$store" in
-    containerd) snap=true ;;
-    overlay2) snap=false ;;
-    *) say "unknown image store $store: use containerd or overlay2"; exit 2 ;;
+    containerd) snap=true; driver=overlayfs ;;
+    overlay2) snap=false; driver=overlay2 ;;
+    machine)
+      # The machine's dockerd shares the machine's containerd, in namespaces
+      # of its own.
+      snap=false
+      dockerd=$(command -v dockerd) || { say "no dockerd on PATH"; exit 2; }
+      driver=$(docker info --format '{{.Driver}}')
+      extra=(--containerd-namespace "lab-$name" --containerd-plugins-namespace "lab-$name-plugins")
+      ;;
+    *) say "unknown image store $store: use containerd, overlay2 or machine"; exit 2 ;;
   esac
-  build
+  [ "$store" = machine ] || build
   local dir=$state/$name
   if [ -S "$dir/d.sock" ] && DOCKER_HOST=unix://$dir/d.sock docker version >/dev/null 2>&1; then
     echo "unix://$dir/d.sock"
@@ -71,18 +83,22 @@ start() {
   mkdir -p "$dir"
   ip netns add "lab-$name"
   ip netns exec "lab-$name" ip link set lo up
-  cat >"$dir/daemon.json" <<JSON
-{"features": {"containerd-snapshotter": $snap}}
-JSON
+  if [ "$store" = machine ]; then
+    echo '{}' >"$dir/daemon.json"
+  else
+    echo "{\"features\": {\"containerd-snapshotter\": $snap}}" >"$dir/daemon.json"
+    extra+=(--ip6tables=false)
+  fi
   # dockerd starts its own containerd, and finds it, the shim and runc on PATH.
-  PATH=$bin:$PATH nohup nsenter --net="/var/run/netns/lab-$name" "$bin/dockerd" \
+  PATH=$bin:$PATH nohup nsenter --net="/var/run/netns/lab-$name" "$dockerd" \
     --config-file "$dir/daemon.json" \
     --host "unix://$dir/d.sock" \
     --data-root "$dir/data" \
     --exec-root "$dir/exec" \
     --pidfile "$dir/docker.pid" \
-    --storage-driver "$( [ "$store" = overlay2 ] && echo overlay2 || echo overlayfs )" \
-    --iptables=false --ip6tables=false --ip-masq=false --userland-proxy=false \
+    --storage-driver "$driver" \
+    --iptables=false --ip-masq=false --userland-proxy=false \
+    "${extra[@]}" \
     >"$dir/dockerd.log" 2>&1 &
   echo $! >"$dir/nsenter.pid"
   for _ in $(seq 1 120); do
@@ -93,7 +109,7 @@ JSON
     if ! kill -0 "$(cat "$dir/nsenter.pid")" 2>/dev/null; then break; fi
     sleep 0.5
   done
-  say "engine $version ($name, $store) did not answer; its log:"
+  say "engine ($name, $store) did not answer; its log:"
   tail -n 30 "$dir/dockerd.log" >&2
   exit 2
 }
@@ -117,7 +133,7 @@ stop() {
 
 case "${1:-}" in
   build) build ;;
-  start) [ $# -ge 2 ] || { say "usage: $0 start NAME [containerd|overlay2]"; exit 2; }; start "$2" "${3:-}" ;;
+  start) [ $# -ge 2 ] || { say "usage: $0 start NAME [containerd|overlay2|machine]"; exit 2; }; start "$2" "${3:-}" ;;
   stop) [ $# -ge 2 ] || { say "usage: $0 stop NAME"; exit 2; }; stop "$2" ;;
-  *) say "usage: $0 build | start NAME [containerd|overlay2] | stop NAME"; exit 2 ;;
+  *) say "usage: $0 build | start NAME [containerd|overlay2|machine] | stop NAME"; exit 2 ;;
 esac
