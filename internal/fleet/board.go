@@ -186,7 +186,7 @@ func (b *Board) line(r boardRow, name int) string {
 	case passed, failed:
 		took = fmt.Sprintf("%5.1fs", r.took.Seconds())
 	}
-	s := fmt.Sprintf("%s %-*s  %6s  %-34s", mark, name, fit(r.engine, name), took, r.status)
+	s := fmt.Sprintf("%s %-*s  %6s  %-36s", mark, name, fit(r.engine, name), took, r.status)
 	if r.last != "" {
 		s += "  " + r.last
 	}

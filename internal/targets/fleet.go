@@ -46,7 +46,7 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 	})
 	if board != nil {
 		board.Close()
-		showFailedLogs(runs, board.Logs())
+		showFailedLogs(os.Stdout, runs, board.Logs())
 	}
 	fmt.Fprintln(os.Stdout)
 	fleet.WriteSummary(os.Stdout, runs)
@@ -81,18 +81,18 @@ const failedLogLines = 15
 
 // showFailedLogs prints the last lines of each failed engine's log (an
 // interrupt's are not: every engine has the same), each under its name.
-func showFailedLogs(runs []fleet.Run, logs []string) {
+func showFailedLogs(w io.Writer, runs []fleet.Run, logs []string) {
 	for i, r := range runs {
 		if r.Err == nil || errors.Is(r.Err, context.Canceled) || logs[i] == "" {
 			continue
 		}
 		lines, err := fleet.Tail(logs[i], failedLogLines)
-		if err != nil {
-			continue
+		if err != nil || len(lines) < 2 {
+			continue // a log of the error alone says what the summary says
 		}
-		fmt.Fprintf(os.Stdout, "\n%s failed; the end of %s:\n", r.Engine, displayPath(logs[i]))
+		fmt.Fprintf(w, "\n%s failed; the end of %s:\n", r.Engine, displayPath(logs[i]))
 		for _, line := range lines {
-			fmt.Fprintf(os.Stdout, "    %s\n", line)
+			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
 }
