@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,13 +14,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/report"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 func TestEachRunsEveryEngineAndKeepsLinesWhole(t *testing.T) {
-	var out strings.Builder
+	var out testkit.Buffer
 	var inFlight, most atomic.Int32
 	engines := []string{"unix:///a.sock", "ctx-b", "tcp://c:2375", "ctx-d"}
-	runs := Each(t.Context(), engines, 2, NewLines(&syncWriter{w: &out}, engines), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
+	runs := Each(t.Context(), engines, 2, NewLines(&out, engines), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
@@ -85,15 +85,4 @@ func TestSummary(t *testing.T) {
 unix:///a.sock  29.8.0   containerd image store (overlayfs snapshotter)  buildkit  golang stand-in, alpine stand-in  10 of 10    14.0s  ok
 tcp://c:2375    -        -                                               -         -                                 -           5.0s   no Docker Engine answers at tcp://c:2375
 `, out.String())
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -245,7 +244,7 @@ func ctrlCOnEngines(t *testing.T, builder string) {
 	cmd := exec.Command(taskBinary(t), "build")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "LAB_ENGINES="+strings.Join(engines, ","), "LAB_DOCKERFILES="+slow, "LAB_PROGRESS=plain", "LAB_BUILDER="+builder)
-	out := &lineWatch{}
+	out := &testkit.Buffer{}
 	var stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = out, &stderr
 	require.NoError(t, cmd.Start())
@@ -281,22 +280,4 @@ func ctrlCOnEngines(t *testing.T, builder string) {
 			"%s: no container left", e)
 		assert.Equal(t, before[e].tags, look(e).tags, "%s: no lab tag moved", e)
 	}
-}
-
-// lineWatch is a goroutine-safe buffer of a run's output.
-type lineWatch struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (w *lineWatch) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *lineWatch) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
 }
