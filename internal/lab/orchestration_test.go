@@ -235,3 +235,39 @@ func TestALabFileThatNamesAMissingDockerfile(t *testing.T) {
 	require.ErrorIs(t, l.defErr, labfile.ErrInvalid)
 	assert.Equal(t, "invalid lab file: "+filepath.Join(dir, "lab.yaml")+":20: multi-state:v3: dockerfile v3.Dockerfile does not exist beside lab.yaml", l.defErr.Error())
 }
+
+// TestTheLabSaysWhatItDoes follows the statuses a whole lab run gives (a
+// run on several engines shows them on its board): in the lab's order, the
+// later builds together, the assertions counted.
+func TestTheLabSaysWhatItDoes(t *testing.T) {
+	e := newFakeEngine()
+	l, _ := fakeLab(t, e.client(), "")
+	var mu sync.Mutex
+	var said []string
+	l.Status = func(s string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(said) == 0 || said[len(said)-1] != s {
+			said = append(said, s)
+		}
+	}
+	require.NoError(t, l.All(t.Context()))
+	at := func(s string) int {
+		for i, x := range said {
+			if x == s {
+				return i
+			}
+		}
+		t.Errorf("never said %q: %q", s, said)
+		return -1
+	}
+	assert.Equal(t, "clean", said[0])
+	order := []int{at("clean"), at("bases"), at("building v1"), at("verify: reading the images"), at("verify: running multi-state:runtime"),
+		at("verify 10/10 passed"), at("run multi-state:runtime"), at("images")}
+	assert.IsIncreasing(t, order, "%q", said)
+	assert.Equal(t, "images", said[len(said)-1])
+	// Between v1 and verify: only the later builds, never v1 again.
+	for _, s := range said[at("building v1")+1 : at("verify: reading the images")] {
+		assert.Regexp(t, `^building (v2|builder|runtime)(, (builder|runtime))*$`, s)
+	}
+}
