@@ -26,11 +26,12 @@ type Board struct {
 	dir   string
 	tick  time.Duration
 
-	mu    sync.Mutex
-	rows  []boardRow
-	drawn int // lines of the last frame
-	stop  chan struct{}
-	ended chan struct{}
+	mu     sync.Mutex
+	rows   []boardRow
+	drawn  int  // lines of the last frame
+	frozen bool // no more frames in place: see Freeze
+	stop   chan struct{}
+	ended  chan struct{}
 }
 
 type boardRow struct {
@@ -134,10 +135,25 @@ func (b *Board) Finish(i int, r Run) {
 	}
 }
 
-// Close draws the last frame and stops redrawing.
+// Freeze stops redrawing in place. On Ctrl-C the terminal echoes ^C and
+// mage says it is cancelling: a frame drawn over those lines would be
+// drawn in the wrong place. Close then draws the last frame below them.
+func (b *Board) Freeze() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.frozen = true
+}
+
+// Close stops redrawing and draws the last frame: in place, or below what
+// was written since, if the board was frozen.
 func (b *Board) Close() {
 	close(b.stop)
 	<-b.ended
+	b.mu.Lock()
+	if b.frozen {
+		b.frozen, b.drawn = false, 0
+	}
+	b.mu.Unlock()
 	b.draw()
 }
 
@@ -156,6 +172,9 @@ func (b *Board) Logs() []string {
 func (b *Board) draw() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.frozen {
+		return
+	}
 	width := max(b.width(), 20)
 	var f bytes.Buffer
 	if b.drawn > 0 {

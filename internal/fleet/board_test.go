@@ -132,3 +132,26 @@ func TestPrintableDropsEscapes(t *testing.T) {
 	assert.Equal(t, "ab…", fit("abcdef", 3))
 	assert.Equal(t, "abc", fit("abc", 3))
 }
+
+// TestAFrozenBoardEndsBelowWhatWasWritten: after Ctrl-C the terminal shows
+// ^C and mage's line; the last frame goes below them, whole, and the
+// lines above are left as they were.
+func TestAFrozenBoardEndsBelowWhatWasWritten(t *testing.T) {
+	scr := newScreen(20, 80)
+	b := NewBoard(scr, []string{"a", "b"}, func() int { return 80 }, t.TempDir())
+	_, status, err := b.Start(0)
+	require.NoError(t, err)
+	status("building v1")
+	time.Sleep(2 * b.tick)
+	b.Freeze()
+	fmt.Fprint(scr, "^C\ncancelling mage targets, waiting up to 5 seconds for cleanup...\n")
+	time.Sleep(3 * b.tick)
+	b.Finish(0, Run{Engine: "a", Err: context.Canceled})
+	b.Close()
+	l := scr.lines()
+	require.Len(t, l, 6, "%q", l)
+	assert.Regexp(t, `^> a +\d+\.\ds +building v1$`, l[0], "the frame before Ctrl-C stays")
+	assert.Equal(t, "cancelling mage targets, waiting up to 5 seconds for cleanup...", l[3])
+	assert.Regexp(t, `^x a +\d+\.\ds +failed: interrupted$`, l[4])
+	assert.Regexp(t, `^  b +waiting$`, l[5])
+}

@@ -31,6 +31,7 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && fleet.Redraws(os.Stdout))) {
 		board = fleet.NewBoard(os.Stdout, s.Engines, func() int { return fleet.Width(os.Stdout) }, filepath.Join(checked.Root, "build", "logs"))
 		out = board
+		defer context.AfterFunc(ctx, board.Freeze)()
 	}
 	runs := fleet.Each(ctx, s.Engines, s.EnginesParallel, out, func(ctx context.Context, engine string, out io.Writer, status func(string)) (*report.Report, error) {
 		l, closeLab, err := lab.OpenOn(ctx, out, engine)
