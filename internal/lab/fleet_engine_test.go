@@ -56,7 +56,8 @@ type junitDoc struct {
 }
 
 // TestLabOnSeveralEngines runs `go tool mage` with LAB_ENGINES naming the
-// machine's engine and a second one: each holds the lab's images (the
+// machine's engine, a second one by URL and a third by a docker context's
+// name: each holds the lab's images (the
 // docker CLI says so), and the JUnit report has one passing testsuite of
 // every assertion per engine. An engine that does not answer added to the
 // list: exit 2, its own testsuite with an error, the two others still
@@ -64,15 +65,20 @@ type junitDoc struct {
 func TestLabOnSeveralEngines(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	second := secondEngineForFleet(t)
+	// The third is named as a teacher names a student's engine: by a
+	// docker context (in a docker config folder of the test's own).
 	third := "unix://" + startSecondEngine(t).sock
+	config := t.TempDir()
+	docker(t, "--config", config, "context", "create", "student-3", "--docker", "host="+third)
 	first := machineEngine()
-	engines := []string{first, second, third}
+	engines := []string{first, second, "student-3"}
+	hosts := map[string]string{first: first, second: second, "student-3": third}
 	path := filepath.Join(t.TempDir(), "r.xml")
-	env := []string{"LAB_ENGINES=" + strings.Join(engines, ","), "LAB_REPORT=junit", "LAB_REPORT_FILE=" + path}
+	env := []string{"LAB_ENGINES=" + strings.Join(engines, ","), "LAB_REPORT=junit", "LAB_REPORT_FILE=" + path, "DOCKER_CONFIG=" + config}
 	o := task(t, env, nil)
 	require.Equal(t, 0, o.code, o.stdout+o.stderr)
 	for _, e := range engines {
-		tags := sortedLines(docker(t, "-H", e, "image", "ls", "--format", "{{.Tag}}", Repository))
+		tags := sortedLines(docker(t, "-H", hosts[e], "image", "ls", "--format", "{{.Tag}}", Repository))
 		assert.Equal(t, []string{"builder", "runtime", "v1", "v2"}, tags, "%s holds the lab's images", e)
 	}
 	// Every line of the engines' output is one engine's, whole.
