@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Installs what the tests use besides the engine, from Debian: docker-registry
 # (a registry on loopback for the pull and credentials tests), xmllint (checks
-# the JUnit report against its schema) and tmux (a real terminal for the tty
-# progress display). Safe to run again.
+# the JUnit report against its schema), tmux (a real terminal for the tty
+# progress display) and OpenSSH's server (an engine reached by ssh://). Safe
+# to run again.
 set -euo pipefail
-if command -v docker-registry >/dev/null && command -v xmllint >/dev/null && command -v tmux >/dev/null; then
-  echo "docker-registry, xmllint and tmux are here"
+if command -v docker-registry >/dev/null && command -v xmllint >/dev/null && command -v tmux >/dev/null && [ -x /usr/sbin/sshd ]; then
+  echo "docker-registry, xmllint, tmux and sshd are here"
   exit 0
 fi
 if ! command -v apt-get >/dev/null; then
-  echo "docker-registry, xmllint or tmux is missing and there is no apt-get here: install Docker's registry (distribution) as docker-registry, libxml2's xmllint, and tmux" >&2
+  echo "docker-registry, xmllint, tmux or sshd is missing and there is no apt-get here: install Docker's registry (distribution) as docker-registry, libxml2's xmllint, tmux, and OpenSSH's server" >&2
   exit 2
 fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "installing Debian's docker-registry, libxml2-utils and tmux"
+echo "installing Debian's docker-registry, libxml2-utils, tmux and openssh-server"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-registry libxml2-utils tmux >/dev/null
-echo "docker-registry, xmllint and tmux are here"
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-registry libxml2-utils tmux openssh-server >/dev/null
+echo "docker-registry, xmllint, tmux and sshd are here"

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -286,4 +287,78 @@ func ctrlCOnEngines(t *testing.T, builder string) {
 			"%s: no container left", e)
 		assert.Equal(t, before[e].tags, look(e).tags, "%s: no lab tag moved", e)
 	}
+}
+
+// TestLabOverSSH runs `go tool mage` with LAB_ENGINES naming an engine by
+// ssh://, as a teacher reaches a student's machine: an sshd of the test's
+// own on loopback, whose remote `docker system dial-stdio` reaches the
+// machine's engine, beside the second engine by URL. The keys and the ssh
+// client's settings are the test's own (an `ssh` first on PATH that adds
+// them): nothing of the user's ssh folder is read or written.
+func TestLabOverSSH(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	second := secondEngineForFleet(t)
+	ssh, path, log := startSSHD(t)
+	engines := []string{ssh, second}
+	o := task(t, []string{"LAB_ENGINES=" + strings.Join(engines, ","), "PATH=" + path + string(os.PathListSeparator) + os.Getenv("PATH")}, nil)
+	require.Equal(t, 0, o.code, o.stdout+o.stderr)
+	for _, e := range engines {
+		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(e)+` +\S+ .*10 of 10 .* ok$`, o.stdout)
+	}
+	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(ssh)+` +\| +multi-state:v1 = [0-9a-f]{12}`, o.stdout)
+	tags := sortedLines(docker(t, "image", "ls", "--format", "{{.Tag}}", Repository))
+	assert.Equal(t, []string{"builder", "runtime", "v1", "v2"}, tags, "the machine's engine, reached over ssh, holds the lab's images")
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	assert.Contains(t, string(data), "Accepted publickey for root from 127.0.0.1", "the lab went through ssh")
+}
+
+// startSSHD starts an sshd on a loopback port that lets root in with a key
+// of the test's own, and returns the engine URL, a folder holding an `ssh`
+// that uses that key, and sshd's log.
+func startSSHD(t *testing.T) (url, bin, log string) {
+	const sshd = "/usr/sbin/sshd"
+	for _, tool := range []string{sshd, "/usr/bin/ssh", "/usr/bin/ssh-keygen"} {
+		if _, err := os.Stat(tool); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("CI needs %s (scripts/install-test-tools.sh)", tool)
+			}
+			t.Skipf("no %s here", tool)
+		}
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the ssh engine test logs in as root")
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"id", "host"} {
+		run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k))
+	}
+	pub, err := os.ReadFile(filepath.Join(dir, "id.pub"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "authorized_keys"), pub, 0o600))
+	port := testkit.RefusedAddress(t) // a free loopback port
+	_, p, _ := strings.Cut(port, ":")
+	log = filepath.Join(dir, "sshd.log")
+	conf := fmt.Sprintf("Port %s\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\nUsePAM no\nPidFile %s\n",
+		p, filepath.Join(dir, "host"), filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600))
+	client := fmt.Sprintf("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n", filepath.Join(dir, "id"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(client), 0o600))
+	bin = filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
+	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s \"$@\"\n", filepath.Join(dir, "ssh_config"))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755))
+	// sshd's privilege separation folder, which a machine without a
+	// running sshd may lack.
+	require.NoError(t, os.MkdirAll("/run/sshd", 0o755))
+	cmd := exec.Command(sshd, "-D", "-f", filepath.Join(dir, "sshd_config"), "-E", log)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url = "ssh://root@" + port
+	require.Eventually(t, func() bool {
+		c := exec.Command("docker", "-H", url, "version", "--format", "{{.Server.Version}}")
+		c.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+		return c.Run() == nil
+	}, 20*time.Second, 200*time.Millisecond, "the engine answers over ssh")
+	return url, bin, log
 }
