@@ -21,10 +21,10 @@ import (
 // of its own, so the screen stays one line per engine however many there
 // are; the logs of engines that failed are shown when the run ends.
 type Board struct {
-	out   io.Writer
-	width func() int
-	dir   string
-	tick  time.Duration
+	out  io.Writer
+	size func() (cols, rows int)
+	dir  string
+	tick time.Duration
 
 	mu     sync.Mutex
 	rows   []boardRow
@@ -54,11 +54,11 @@ const (
 	failed
 )
 
-// NewBoard starts a board of engines on out, a terminal width columns wide
-// (asked at each frame, so a resized window is followed), writing each
-// engine's output to a log in dir.
-func NewBoard(out io.Writer, engines []string, width func() int, dir string) *Board {
-	b := &Board{out: out, width: width, dir: dir, tick: 200 * time.Millisecond, stop: make(chan struct{}), ended: make(chan struct{})}
+// NewBoard starts a board of engines on out, a terminal of size's columns
+// and rows (asked at each frame, so a resized window is followed), writing
+// each engine's output to a log in dir.
+func NewBoard(out io.Writer, engines []string, size func() (cols, rows int), dir string) *Board {
+	b := &Board{out: out, size: size, dir: dir, tick: 200 * time.Millisecond, stop: make(chan struct{}), ended: make(chan struct{})}
 	// An earlier run's logs would be taken for this one's.
 	old, _ := filepath.Glob(filepath.Join(dir, "[0-9]*-*.log"))
 	for _, f := range old {
@@ -175,7 +175,8 @@ func (b *Board) draw() {
 	if b.frozen {
 		return
 	}
-	width := max(b.width(), 20)
+	cols, rows := b.size()
+	width := max(cols, 20)
 	var f bytes.Buffer
 	if b.drawn > 0 {
 		fmt.Fprintf(&f, "\x1b[%dA", b.drawn) // up to the frame's first line
@@ -185,13 +186,59 @@ func (b *Board) draw() {
 		name = max(name, utf8.RuneCountInString(r.engine))
 	}
 	name = min(name, width/3)
-	for _, r := range b.rows {
+	lines := b.frame(max(rows-1, 3), name)
+	for _, line := range lines {
 		f.WriteString("\r\x1b[2K")
-		f.WriteString(fit(b.line(r, name), width-1))
+		f.WriteString(fit(line, width-1))
 		f.WriteByte('\n')
 	}
-	b.drawn = len(b.rows)
+	f.WriteString("\x1b[J") // a longer frame before this one leaves no lines below
+	b.drawn = len(lines)
 	_, _ = b.out.Write(f.Bytes())
+}
+
+// frame is the board's lines, at most height: a line per engine, or, for
+// more engines than the terminal has rows (a class of thirty in a small
+// window), the engines at work and those that failed first, then a line
+// that counts the rest. A frame taller than the screen could not be
+// redrawn in place.
+func (b *Board) frame(height, name int) []string {
+	if len(b.rows) <= height {
+		var lines []string
+		for _, r := range b.rows {
+			lines = append(lines, b.line(r, name))
+		}
+		return lines
+	}
+	shown := make([]bool, len(b.rows))
+	room := height - 1
+	for _, st := range []rowState{running, failed, waiting, passed} {
+		for i, r := range b.rows {
+			if room > 0 && r.state == st {
+				shown[i] = true
+				room--
+			}
+		}
+	}
+	var lines []string
+	count := map[rowState]int{}
+	for i, r := range b.rows {
+		if shown[i] {
+			lines = append(lines, b.line(r, name))
+		} else {
+			count[r.state]++
+		}
+	}
+	var rest []string
+	for _, c := range []struct {
+		st   rowState
+		what string
+	}{{passed, "done"}, {failed, "failed"}, {running, "running"}, {waiting, "waiting"}} {
+		if count[c.st] > 0 {
+			rest = append(rest, fmt.Sprintf("%d %s", count[c.st], c.what))
+		}
+	}
+	return append(lines, fmt.Sprintf("  … and %d more: %s", len(b.rows)-(height-1), strings.Join(rest, ", ")))
 }
 
 // line is one engine's row: its name, what it does, for how long, and the
@@ -294,12 +341,12 @@ func Redraws(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd())) && redraws(f)
 }
 
-// Width is w's width in columns if it is a terminal, else 80.
-func Width(w io.Writer) int {
+// Size is w's size in columns and rows if it is a terminal, else 80 by 24.
+func Size(w io.Writer) (cols, rows int) {
 	if f, ok := w.(*os.File); ok {
-		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 {
-			return cols
+		if cols, rows, err := term.GetSize(int(f.Fd())); err == nil && cols > 0 && rows > 0 {
+			return cols, rows
 		}
 	}
-	return 80
+	return 80, 24
 }

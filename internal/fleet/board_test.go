@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,7 +51,7 @@ func TestBoardShowsOneLiveLinePerEngine(t *testing.T) {
 	scr := newScreen(24, 160)
 	engines := []string{"unix:///var/run/docker.sock", "class-07", "tcp://10.0.0.9:2375"}
 	dir := t.TempDir()
-	b := NewBoard(scr, engines, func() int { return 160 }, dir)
+	b := NewBoard(scr, engines, func() (int, int) { return 160, 24 }, dir)
 	step := make(chan struct{})
 	next := make(chan struct{})
 	var runs []Run
@@ -111,7 +112,7 @@ func TestBoardShowsOneLiveLinePerEngine(t *testing.T) {
 func TestBoardLinesFitTheTerminal(t *testing.T) {
 	scr := newScreen(10, 40)
 	long := "ssh://student@a-very-long-host-name.classroom.example.org"
-	b := NewBoard(scr, []string{long, "b"}, func() int { return 40 }, t.TempDir())
+	b := NewBoard(scr, []string{long, "b"}, func() (int, int) { return 40, 10 }, t.TempDir())
 	w, status, err := b.Start(0)
 	require.NoError(t, err)
 	status("building v2, builder, runtime")
@@ -138,7 +139,7 @@ func TestPrintableDropsEscapes(t *testing.T) {
 // lines above are left as they were.
 func TestAFrozenBoardEndsBelowWhatWasWritten(t *testing.T) {
 	scr := newScreen(20, 80)
-	b := NewBoard(scr, []string{"a", "b"}, func() int { return 80 }, t.TempDir())
+	b := NewBoard(scr, []string{"a", "b"}, func() (int, int) { return 80, 20 }, t.TempDir())
 	_, status, err := b.Start(0)
 	require.NoError(t, err)
 	status("building v1")
@@ -154,4 +155,48 @@ func TestAFrozenBoardEndsBelowWhatWasWritten(t *testing.T) {
 	assert.Equal(t, "cancelling mage targets, waiting up to 5 seconds for cleanup...", l[3])
 	assert.Regexp(t, `^x a +\d+\.\ds +failed: interrupted$`, l[4])
 	assert.Regexp(t, `^  b +waiting$`, l[5])
+}
+
+// TestAClassOfThirtyInASmallWindow: more engines than the terminal has
+// rows: the frame stays within the screen (so it can be redrawn in place),
+// shows the engines at work and those that failed, and counts the rest.
+func TestAClassOfThirtyInASmallWindow(t *testing.T) {
+	scr := newScreen(12, 100)
+	var engines []string
+	for i := 1; i <= 30; i++ {
+		engines = append(engines, fmt.Sprintf("student-%02d", i))
+	}
+	b := NewBoard(scr, engines, func() (int, int) { return 100, 12 }, t.TempDir())
+	for i := range 30 {
+		_, status, err := b.Start(i)
+		require.NoError(t, err)
+		status("building v1")
+		switch {
+		case i == 7:
+			b.Finish(i, Run{Engine: engines[i], Err: errors.New("no Docker Engine answers")})
+		case i < 25 && i != 20:
+			b.Finish(i, Run{Engine: engines[i], Report: &report.Report{Passed: 10, Assertions: make([]report.Check, 10)}})
+		}
+	}
+	time.Sleep(3 * b.tick)
+	l := scr.lines()
+	require.Len(t, l, 11, "the frame fills the screen but one row: %q", l)
+	// Running: 20 and 25..29 (six); failed: 7; then done ones fill the room.
+	for _, want := range []string{"> student-21 ", "> student-26 ", "> student-30 ", "x student-08 "} {
+		assert.True(t, slices.ContainsFunc(l, func(s string) bool { return strings.HasPrefix(s, want) }), "%q shown: %q", want, l)
+	}
+	assert.Equal(t, "  … and 20 more: 20 done", l[10])
+	// Redrawn again and again in place: still the one frame.
+	time.Sleep(3 * b.tick)
+	assert.Len(t, scr.lines(), 11)
+	for i := 20; i < 30; i++ {
+		if i == 20 || i >= 25 {
+			b.Finish(i, Run{Engine: engines[i], Report: &report.Report{Passed: 10, Assertions: make([]report.Check, 10)}})
+		}
+	}
+	b.Close()
+	l = scr.lines()
+	require.Len(t, l, 11)
+	assert.Contains(t, l, "x student-08    0.0s  failed: no Docker Engine answers", "the failed engine stays shown, in the engines' order")
+	assert.Equal(t, "  … and 20 more: 20 done", l[10])
 }

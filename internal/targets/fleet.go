@@ -29,7 +29,7 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 	var out fleet.Output = fleet.NewLines(os.Stdout, s.Engines)
 	var board *fleet.Board
 	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && fleet.Redraws(os.Stdout))) {
-		board = fleet.NewBoard(os.Stdout, s.Engines, func() int { return fleet.Width(os.Stdout) }, filepath.Join(checked.Root, "build", "logs"))
+		board = fleet.NewBoard(os.Stdout, s.Engines, func() (int, int) { return fleet.Size(os.Stdout) }, filepath.Join(checked.Root, "build", "logs"))
 		out = board
 		defer context.AfterFunc(ctx, board.Freeze)()
 	}
