@@ -18,8 +18,9 @@ import (
 // Board is a fleet run's live status on a terminal: one line per engine,
 // redrawn in place (building v1, verify 7/10 passed, done), with the last
 // line the engine printed. Each engine's whole output goes to a log file
-// of its own, so the screen stays one line per engine however many there
-// are; the logs of engines that failed are shown when the run ends.
+// of its own, so the screen holds a line per engine (or, for more engines
+// than it has rows, those at work and a count of the rest); the logs of
+// engines that failed are shown when the run ends.
 type Board struct {
 	out  io.Writer
 	size func() (cols, rows int)
