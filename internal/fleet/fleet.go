@@ -78,7 +78,6 @@ func Each(ctx context.Context, engines []string, parallel int, out Output, do Do
 // as a log or a CI job shows them.
 type Lines struct {
 	mu      sync.Mutex
-	dst     io.Writer
 	writers []*LineWriter
 }
 
@@ -88,7 +87,7 @@ func NewLines(dst io.Writer, engines []string) *Lines {
 	for _, e := range engines {
 		width = max(width, len(e))
 	}
-	l := &Lines{dst: dst}
+	l := &Lines{}
 	for _, e := range engines {
 		l.writers = append(l.writers, &LineWriter{Mu: &l.mu, Dst: dst, Prefix: fmt.Sprintf("%-*s | ", width, e)})
 	}

@@ -28,8 +28,9 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 	fmt.Fprintf(os.Stdout, "==> on %d engines, %d at a time: %s\n", len(s.Engines), s.EnginesParallel, strings.Join(s.Engines, ", "))
 	var out fleet.Output = fleet.NewLines(os.Stdout, s.Engines)
 	var board *fleet.Board
+	logs := filepath.Join(checked.Root, "build", "logs")
 	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && fleet.Redraws(os.Stdout))) {
-		board = fleet.NewBoard(os.Stdout, s.Engines, func() (int, int) { return fleet.Size(os.Stdout) }, filepath.Join(checked.Root, "build", "logs"))
+		board = fleet.NewBoard(os.Stdout, s.Engines, func() (int, int) { return fleet.Size(os.Stdout) }, logs)
 		out = board
 		defer context.AfterFunc(ctx, board.Freeze)()
 	}
@@ -52,7 +53,7 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 	fmt.Fprintln(os.Stdout)
 	fleet.WriteSummary(os.Stdout, runs)
 	if board != nil {
-		fmt.Fprintf(os.Stdout, "each engine's output: %s\n", displayPath(filepath.Join(checked.Root, "build", "logs")))
+		fmt.Fprintf(os.Stdout, "each engine's output: %s\n", displayPath(logs))
 	}
 	if s.Report != "" {
 		if err := writeFleetReport(checked, fleet.Fleet(runs)); err != nil {
