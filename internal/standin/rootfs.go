@@ -15,6 +15,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/multistage-lab/multistage-lab/internal/toolbox"
 )
 
 // epoch is every entry's modification time, so that the same inputs always
@@ -115,7 +117,7 @@ func writeBase(tw *tar.Writer, sh Shell) error {
 	}
 	name, links := "busybox", applets
 	if !sh.Busybox {
-		name, links = "gosh", []string{"sh"}
+		name, links = "toolbox", toolbox.Commands()
 	}
 	if err := writeFile(tw, "bin/"+name, 0o755, bin); err != nil {
 		return err

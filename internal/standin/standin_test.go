@@ -50,36 +50,48 @@ func fakeBusybox(t *testing.T) Shell {
 	return Shell{Path: p, Busybox: true}
 }
 
-// TestAlpineRootfsWithGosh: without busybox, /bin/sh is gosh and no
-// busybox applet is linked.
-func TestAlpineRootfsWithGosh(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "gosh")
-	require.NoError(t, os.WriteFile(p, []byte("gosh-bytes"), 0o755))
+// TestAlpineRootfsWithTheToolbox: without busybox, /bin holds the toolbox
+// and a link to it for each of its commands, and nothing else.
+func TestAlpineRootfsWithTheToolbox(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "toolbox")
+	require.NoError(t, os.WriteFile(p, []byte("toolbox-bytes"), 0o755))
 	var buf bytes.Buffer
 	require.NoError(t, WriteAlpine(&buf, Shell{Path: p}))
 	fs := readTar(t, buf.Bytes())
-	assert.Equal(t, entry{typ: tar.TypeReg, mode: 0o755, body: "gosh-bytes"}, fs["bin/gosh"])
-	assert.Equal(t, entry{typ: tar.TypeSymlink, mode: 0o777, link: "/bin/gosh"}, fs["bin/sh"])
+	assert.Equal(t, entry{typ: tar.TypeReg, mode: 0o755, body: "toolbox-bytes"}, fs["bin/toolbox"])
+	for _, name := range []string{"sh", "echo", "sleep", "env", "true", "false", "printf", "pwd", "test", "[", "cat", "ls"} {
+		assert.Equal(t, entry{typ: tar.TypeSymlink, mode: 0o777, link: "/bin/toolbox"}, fs["bin/"+name], name)
+	}
 	assert.NotContains(t, fs, "bin/busybox")
-	assert.NotContains(t, fs, "bin/ls")
+	assert.NotContains(t, fs, "bin/vi", "busybox's applets are not linked to the toolbox")
 }
 
-// TestBuildGoshIsAStaticLinuxShell builds the shell from the module cache
-// and runs it, where the machine can.
-func TestBuildGoshIsAStaticLinuxShell(t *testing.T) {
+// TestBuildToolboxIsAStaticLinuxProgram builds the toolbox from the module
+// cache and runs its commands by their link names, where the machine can.
+func TestBuildToolboxIsAStaticLinuxProgram(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a program")
 	}
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
-	out, err := BuildGosh(t.Context(), root, runtime.GOARCH, t.TempDir())
+	dir := t.TempDir()
+	sh, err := BuildToolbox(t.Context(), root, runtime.GOARCH, dir)
 	require.NoError(t, err)
-	require.NoError(t, CheckStatic(out, runtime.GOARCH))
-	if runtime.GOOS == "linux" {
-		b, err := exec.Command(out, "-c", `x=seed; echo "hello $x" > /dev/stdout && test -n "$x"`).CombinedOutput()
-		require.NoError(t, err, string(b))
-		assert.Equal(t, "hello seed\n", string(b))
+	require.NoError(t, CheckStatic(sh.Path, runtime.GOARCH))
+	assert.False(t, sh.Busybox)
+	assert.Regexp(t, `^/bin/sh is the lab's toolbox \(shell: mvdan.cc/sh/v3 v3\.[0-9.]+, core commands: github.com/u-root/u-root v0\.[0-9.]+; [0-9]+ commands\)`, sh.Describe())
+	if runtime.GOOS != "linux" {
+		return
 	}
+	for _, name := range []string{"sh", "sleep", "echo"} {
+		require.NoError(t, os.Symlink(sh.Path, filepath.Join(dir, name)))
+	}
+	b, err := exec.Command(filepath.Join(dir, "sh"), "-c", `x=seed; sleep 0 && echo "hello $x" > /dev/stdout && test -n "$x"`).CombinedOutput()
+	require.NoError(t, err, string(b))
+	assert.Equal(t, "hello seed\n", string(b))
+	b, err = exec.Command(filepath.Join(dir, "echo"), "hi").CombinedOutput()
+	require.NoError(t, err, string(b))
+	assert.Equal(t, "hi\n", string(b))
 }
 
 func TestAlpineRootfs(t *testing.T) {
