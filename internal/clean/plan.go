@@ -24,6 +24,9 @@ const (
 	LabelLab     = "io.multistage-lab.lab"
 	LabValue     = "multi-state"
 	LabelStandin = "io.multistage-lab.standin"
+	// LabelStandinCommands says what a stand-in's /bin holds: "busybox" or
+	// "toolbox".
+	LabelStandinCommands = "io.multistage-lab.standin.commands"
 	// LabelContainer marks the containers the lab makes (a container also
 	// shows its image's labels, so a user's container of a lab image carries
 	// LabelLab).

@@ -81,10 +81,22 @@ func (l *Lab) EnsureBases(ctx context.Context) error {
 }
 
 func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
-	if b, ok, err := l.InspectBase(ctx, ref); err != nil || ok {
+	mode := l.Settings.Base
+	b, ok, err := l.InspectBase(ctx, ref)
+	if err != nil {
 		return b, err
 	}
-	mode := l.Settings.Base
+	if ok && b.Standin && mode != settings.BaseStandin {
+		if b, err = l.replaceStandin(ctx, b); err != nil {
+			return b, err
+		}
+	}
+	if ok && b.Standin && b.Commands == "" {
+		return l.remakeStandin(ctx, b)
+	}
+	if ok {
+		return b, nil
+	}
 	if mode != settings.BaseStandin {
 		err := l.pull(ctx, ref)
 		if err == nil {
@@ -102,6 +114,93 @@ func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
 		return Base{}, err
 	}
 	return l.mustInspectBase(ctx, ref)
+}
+
+// registryTimeout bounds the question whether a registry has the real image
+// for a stand-in: a run that reaches no registry loses at most this much.
+const registryTimeout = 10 * time.Second
+
+// replaceStandin pulls the real image for the stand-in old when a registry
+// (or the engine's mirror) has it now: the real image takes the tag, and
+// the stand-in, an image the lab labelled as its own, is removed. Offline,
+// the stand-in is kept without a word.
+func (l *Lab) replaceStandin(ctx context.Context, old Base) (Base, error) {
+	ref := old.Ref
+	creds, err := l.credentials()
+	if err != nil {
+		return old, nil
+	}
+	auth, err := creds.PullAuth(ref)
+	if err != nil {
+		return old, nil
+	}
+	ictx, cancel := context.WithTimeout(ctx, registryTimeout)
+	_, err = l.Client.DistributionInspect(ictx, ref, auth)
+	cancel()
+	if ctx.Err() != nil {
+		return Base{}, ctx.Err()
+	}
+	if err != nil {
+		return old, nil
+	}
+	if err := l.pull(ctx, ref); err != nil {
+		if ctx.Err() != nil {
+			return Base{}, ctx.Err()
+		}
+		l.printf("%s: the registry has it, but the pull failed (%s); keeping the stand-in (%s)\n", ref, firstLine(err.Error()), display.ShortID(old.ID))
+		return old, nil
+	}
+	b, err := l.mustInspectBase(ctx, ref)
+	if err != nil {
+		return b, err
+	}
+	if b.ID == old.ID || b.Standin {
+		return b, nil
+	}
+	what := "removed the stand-in " + display.ShortID(old.ID)
+	if err := l.removeStandinImage(ctx, old.ID); err != nil {
+		what = fmt.Sprintf("kept the old stand-in %s (%s; `docker image rm %s` once nothing uses it)", display.ShortID(old.ID), firstLine(err.Error()), display.ShortID(old.ID))
+	}
+	l.printf("%s: a registry has the real image now; pulled it (%s) and %s\n", ref, display.ShortID(b.ID), what)
+	return b, nil
+}
+
+// remakeStandin makes the stand-in old anew: an earlier lab gave it a
+// shell and no commands, so `docker run alpine:latest echo hi` and a RUN
+// line's sleep failed in it.
+func (l *Lab) remakeStandin(ctx context.Context, old Base) (Base, error) {
+	l.printf("%s: its stand-in (%s) has a shell and no commands (an earlier lab made it); making it anew\n", old.Ref, display.ShortID(old.ID))
+	if err := l.makeStandin(ctx, old.Ref); err != nil {
+		return Base{}, err
+	}
+	b, err := l.mustInspectBase(ctx, old.Ref)
+	if err != nil || b.ID == old.ID {
+		return b, err
+	}
+	if err := l.removeStandinImage(ctx, old.ID); err != nil {
+		l.printf("%s: kept the old stand-in %s (%s; `docker image rm %s` once nothing uses it)\n", old.Ref, display.ShortID(old.ID), firstLine(err.Error()), display.ShortID(old.ID))
+	}
+	return b, nil
+}
+
+// removeStandinImage removes the image id if it is one of the lab's
+// stand-ins, never forcing: an image still tagged elsewhere or used by a
+// container stays.
+func (l *Lab) removeStandinImage(ctx context.Context, id string) error {
+	in, err := l.Client.ImageInspect(ctx, id)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if in.Config == nil || in.Config.Labels[LabelStandin] == "" {
+		return fmt.Errorf("%s is not a stand-in of the lab's", display.ShortID(id))
+	}
+	if _, err := l.Client.ImageRemove(ctx, id, image.RemoveOptions{PruneChildren: true}); err != nil && !errdefs.IsNotFound(err) {
+		return err
+	}
+	return nil
 }
 
 // InspectBase reports whether ref is on the engine and what it is, without
@@ -134,6 +233,7 @@ func (l *Lab) inspectBase(ctx context.Context, ref string, sized bool) (Base, bo
 	b := Base{Ref: ref, ID: in.ID, Size: sizes.Unpacked, Sizes: sizes, Layers: in.RootFS.Layers}
 	if in.Config != nil {
 		_, b.Standin = in.Config.Labels[LabelStandin]
+		b.Commands = in.Config.Labels[LabelStandinCommands]
 	}
 	return b, true, nil
 }
@@ -241,7 +341,11 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	start := time.Now()
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(write(pw)) }()
-	changes := append(spec.Changes, fmt.Sprintf("LABEL %s=%s", LabelStandin, spec.Kind))
+	commands := "toolbox"
+	if sh.Busybox {
+		commands = "busybox"
+	}
+	changes := append(spec.Changes, fmt.Sprintf("LABEL %s=%s", LabelStandin, spec.Kind), fmt.Sprintf("LABEL %s=%s", LabelStandinCommands, commands))
 	rc, err := l.Client.ImageImport(ctx, image.ImportSource{Source: pr, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
 	if err != nil {
 		pr.CloseWithError(err)
@@ -260,7 +364,7 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 }
 
 // standinShell finds (once a run) the /bin/sh the stand-ins get, building
-// gosh into a folder that lives as long as the lab's process.
+// the toolbox into a folder that lives as long as the lab's process.
 func (l *Lab) standinShell(ctx context.Context, arch string) (standin.Shell, error) {
 	if l.shell != nil {
 		return *l.shell, nil

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
@@ -40,6 +42,7 @@ type fakeClient struct {
 	imageRemove       func(ref string, opts image.RemoveOptions) ([]image.DeleteResponse, error)
 	imageImport       func(ref string, r io.Reader, opts image.ImportOptions) (io.ReadCloser, error)
 	imagePull         func(ref string) (io.ReadCloser, error)
+	distribution      func(ref string) (registry.DistributionInspect, error)
 	containerList     func(container.ListOptions) ([]container.Summary, error)
 	containerInfo     func(id string) (container.InspectResponse, error)
 	containerCreate   func(cfg *container.Config) (container.CreateResponse, error)
@@ -136,6 +139,15 @@ func (f *fakeClient) ImagePull(_ context.Context, ref string, _ image.PullOption
 		return body(""), nil
 	}
 	return f.imagePull(ref)
+}
+
+// DistributionInspect answers as an engine that reaches no registry, unless
+// the test says otherwise.
+func (f *fakeClient) DistributionInspect(_ context.Context, ref, _ string) (registry.DistributionInspect, error) {
+	if f.distribution == nil {
+		return registry.DistributionInspect{}, errdefs.Unavailable(errors.New("no registry reachable"))
+	}
+	return f.distribution(ref)
 }
 
 func (f *fakeClient) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {

@@ -3,12 +3,14 @@ package lab
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/assert"
@@ -16,7 +18,6 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
-	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
 
 func TestTableAsDockerPrintsIt(t *testing.T) {
@@ -61,7 +62,7 @@ func baseEngine(t *testing.T, imported *[]string) *fakeClient {
 		imageInspect: func(ref string) (image.InspectResponse, error) {
 			for _, r := range *imported {
 				if r == ref {
-					return image.InspectResponse{ID: "sha256:" + strings.TrimSuffix(ref, ":latest"), Config: &dockerspec.DockerOCIImageConfig{ImageConfig: ocispec.ImageConfig{Labels: map[string]string{LabelStandin: "x"}}}}, nil
+					return image.InspectResponse{ID: "sha256:" + strings.TrimSuffix(ref, ":latest"), Config: &dockerspec.DockerOCIImageConfig{ImageConfig: ocispec.ImageConfig{Labels: map[string]string{LabelStandin: "x", LabelStandinCommands: "toolbox"}}}}, nil
 				}
 			}
 			return image.InspectResponse{}, notFound(ref)
@@ -88,15 +89,131 @@ func TestBaseModePullMakesNoStandin(t *testing.T) {
 	assert.Empty(t, imported)
 }
 
+// With or without a static busybox on the machine (without, the stand-ins
+// get the toolbox, built here).
 func TestBaseModeAutoFallsBackToStandin(t *testing.T) {
-	bb, err := standin.FindBusybox("", "amd64")
-	if err != nil {
-		t.Skip("no static busybox on this machine: ", err)
-	}
 	var imported []string
 	var out strings.Builder
-	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BaseAuto, Busybox: bb}, projectRoot(t), &out)
+	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
 	require.NoError(t, l.EnsureBases(t.Context()))
 	assert.Equal(t, []string{"golang:latest", "alpine:latest"}, imported)
 	assert.Contains(t, out.String(), "alpine:latest: not here and the pull failed (dial tcp: lookup registry-1.docker.io: no such host); making an offline stand-in\n")
+}
+
+// standinEngine fakes an engine that holds stand-ins for both bases, whose
+// registry has the real images named in registry, and records what is
+// pulled and removed.
+type standinEngine struct {
+	registry map[string]bool
+	pulled   map[string]bool
+	removed  []string
+	asked    []string
+	// commands is the stand-ins' commands label; old, one made before it.
+	commands string
+	imported []string
+}
+
+func (e *standinEngine) client(t *testing.T) *fakeClient {
+	standinID := func(ref string) string { return "sha256:standin-" + strings.TrimSuffix(ref, ":latest") }
+	remadeID := func(ref string) string { return "sha256:remade-" + strings.TrimSuffix(ref, ":latest") }
+	if e.commands == "" {
+		e.commands = "toolbox"
+	}
+	return &fakeClient{
+		imageInspect: func(ref string) (image.InspectResponse, error) {
+			for _, base := range DefaultBaseRefs {
+				remade := slices.Contains(e.imported, base)
+				switch {
+				case ref == base && e.pulled[base]:
+					return image.InspectResponse{ID: "sha256:real-" + strings.TrimSuffix(base, ":latest"), Config: &dockerspec.DockerOCIImageConfig{}}, nil
+				case ref == base && remade || ref == remadeID(base) && remade:
+					return image.InspectResponse{ID: remadeID(base), Config: &dockerspec.DockerOCIImageConfig{ImageConfig: ocispec.ImageConfig{Labels: map[string]string{LabelStandin: "x", LabelStandinCommands: "toolbox"}}}}, nil
+				case ref == base || ref == standinID(base):
+					labels := map[string]string{LabelStandin: "x", LabelStandinCommands: e.commands}
+					if e.commands == "old" {
+						delete(labels, LabelStandinCommands)
+					}
+					return image.InspectResponse{ID: standinID(base), Config: &dockerspec.DockerOCIImageConfig{ImageConfig: ocispec.ImageConfig{Labels: labels}}}, nil
+				}
+			}
+			return image.InspectResponse{}, notFound(ref)
+		},
+		imageImport: func(ref string, r io.Reader, o image.ImportOptions) (io.ReadCloser, error) {
+			_, err := io.Copy(io.Discard, r)
+			require.NoError(t, err)
+			assert.True(t, slices.Contains(o.Changes, "LABEL "+LabelStandinCommands+"=toolbox") || slices.Contains(o.Changes, "LABEL "+LabelStandinCommands+"=busybox"), "%v", o.Changes)
+			e.imported = append(e.imported, ref)
+			return body(`{"status":"sha256:abc"}`), nil
+		},
+		serverVersion: func() (types.Version, error) { return types.Version{Arch: "amd64"}, nil },
+		distribution: func(ref string) (registry.DistributionInspect, error) {
+			e.asked = append(e.asked, ref)
+			if e.registry[ref] {
+				return registry.DistributionInspect{}, nil
+			}
+			return registry.DistributionInspect{}, errors.New("dial tcp: lookup registry-1.docker.io: no such host")
+		},
+		imagePull: func(ref string) (io.ReadCloser, error) {
+			if !e.registry[ref] {
+				return nil, errors.New("not in the registry")
+			}
+			e.pulled[ref] = true
+			return body(`{"status":"Downloaded newer image"}`), nil
+		},
+		imageRemove: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
+			assert.False(t, o.Force, "a stand-in is never removed by force")
+			e.removed = append(e.removed, ref)
+			return nil, nil
+		},
+	}
+}
+
+func TestAStandinGivesWayToTheRealImage(t *testing.T) {
+	e := &standinEngine{registry: map[string]bool{"alpine:latest": true}, pulled: map[string]bool{}}
+	var out strings.Builder
+	l := New(e.client(t), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
+	require.NoError(t, l.EnsureBases(t.Context()))
+
+	assert.Equal(t, []string{"golang:latest", "alpine:latest"}, e.asked)
+	assert.Equal(t, map[string]bool{"alpine:latest": true}, e.pulled)
+	assert.Equal(t, []string{"sha256:standin-alpine"}, e.removed, "only the replaced stand-in is removed, by its ID")
+	assert.Equal(t, "alpine:latest: a registry has the real image now; pulled it (real-alpine) and removed the stand-in standin-alpi\n", out.String())
+	assert.False(t, l.bases["alpine:latest"].Standin)
+	assert.True(t, l.bases["golang:latest"].Standin, "offline for golang: its stand-in is kept, silently")
+}
+
+func TestAStandinStaysOfflineAndWhenAskedFor(t *testing.T) {
+	for _, mode := range []settings.BaseMode{settings.BaseAuto, settings.BasePull, settings.BaseStandin} {
+		t.Run(string(mode), func(t *testing.T) {
+			e := &standinEngine{registry: map[string]bool{}, pulled: map[string]bool{}}
+			if mode == settings.BaseStandin {
+				e.registry = map[string]bool{"golang:latest": true, "alpine:latest": true}
+			}
+			var out strings.Builder
+			l := New(e.client(t), settings.Settings{Base: mode}, projectRoot(t), &out)
+			require.NoError(t, l.EnsureBases(t.Context()))
+			assert.Empty(t, out.String())
+			assert.Empty(t, e.pulled)
+			assert.Empty(t, e.removed)
+			if mode == settings.BaseStandin {
+				assert.Empty(t, e.asked, "LAB_BASE=standin asks no registry")
+			} else {
+				assert.Len(t, e.asked, 2)
+			}
+		})
+	}
+}
+
+// A stand-in an earlier lab made (a shell and no commands) is made anew,
+// and the old one removed, when no registry has the real image.
+func TestAShellOnlyStandinIsMadeAnew(t *testing.T) {
+	e := &standinEngine{registry: map[string]bool{}, pulled: map[string]bool{}, commands: "old"}
+	var out strings.Builder
+	l := New(e.client(t), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
+	defer l.Close()
+	require.NoError(t, l.EnsureBases(t.Context()))
+	assert.Equal(t, []string{"golang:latest", "alpine:latest"}, e.imported)
+	assert.Equal(t, []string{"sha256:standin-golang", "sha256:standin-alpine"}, e.removed)
+	assert.Contains(t, out.String(), "alpine:latest: its stand-in (standin-alpi) has a shell and no commands (an earlier lab made it); making it anew\n")
+	assert.Equal(t, "toolbox", l.bases["alpine:latest"].Commands)
 }

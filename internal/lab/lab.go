@@ -31,10 +31,12 @@ import (
 // Labels the lab puts on what it creates. The values never vary, so builds
 // of the same inputs keep one image ID.
 const (
-	LabelLab       = clean.LabelLab
-	LabValue       = clean.LabValue
-	LabelStandin   = clean.LabelStandin
-	LabelContainer = clean.LabelContainer
+	LabelLab     = clean.LabelLab
+	LabValue     = clean.LabValue
+	LabelStandin = clean.LabelStandin
+	// LabelStandinCommands: see clean.LabelStandinCommands.
+	LabelStandinCommands = clean.LabelStandinCommands
+	LabelContainer       = clean.LabelContainer
 	// Repository is the seed's lab's repository.
 	Repository = "multi-state"
 )
@@ -74,7 +76,7 @@ type Lab struct {
 	session  *session.Session
 
 	shell    *standin.Shell
-	shellDir string // where gosh was built for this run, if it was
+	shellDir string // where the toolbox was built for this run, if it was
 
 	// retired are the images whose fate retire has said, once each.
 	retireMu sync.Mutex

@@ -17,13 +17,16 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
-// testRegistry is Debian's docker-registry serving on loopback.
+// testRegistry is Debian's docker-registry serving on loopback: the
+// machine's, or a network namespace's if netns names one.
 type testRegistry struct {
 	t       *testing.T
 	addr    string
 	storage string
+	netns   string
 	cmd     *exec.Cmd
 }
 
@@ -47,12 +50,18 @@ func (r *testRegistry) start(htpasswd string) {
 	confPath := filepath.Join(dir, "config.yml")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o600))
 	r.cmd = exec.Command("docker-registry", "serve", confPath)
+	if r.netns != "" {
+		r.cmd = exec.Command("nsenter", "--net=/var/run/netns/"+r.netns, "docker-registry", "serve", confPath)
+	}
 	log, err := os.Create(filepath.Join(dir, "registry.log"))
 	require.NoError(t, err)
 	r.cmd.Stdout, r.cmd.Stderr = log, log
 	require.NoError(t, r.cmd.Start())
 	t.Cleanup(r.stop)
 	require.Eventually(t, func() bool {
+		if r.netns != "" {
+			return dialsIn(t, r.netns, r.addr)
+		}
 		resp, err := http.Get("http://" + r.addr + "/v2/")
 		if err != nil {
 			return false
@@ -84,12 +93,7 @@ func dockerConfig(t *testing.T, addr, user, pass string) string {
 
 func TestBuildFromARegistry(t *testing.T) {
 	l, _ := realLab(t, settings.Settings{})
-	if _, err := exec.LookPath("docker-registry"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI needs Debian's docker-registry (scripts/install-test-tools.sh)")
-		}
-		t.Skip("no docker-registry here: scripts/install-test-tools.sh installs it")
-	}
+	testkit.NeedTool(t, "docker-registry", testkit.InstallTestTools)
 	ctx := t.Context()
 	require.NoError(t, l.EnsureBases(ctx))
 

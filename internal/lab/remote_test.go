@@ -29,14 +29,15 @@ type secondEngine struct {
 }
 
 func startSecondEngine(t *testing.T) *secondEngine {
-	for _, tool := range []string{"dockerd", "ip", "nsenter"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("CI needs %s for the remote-engine test", tool)
-			}
-			t.Skipf("no %s here", tool)
-		}
-	}
+	return startSecondEngineWith(t, "{}")
+}
+
+// startSecondEngineWith starts the second engine with daemonJSON as its
+// config file.
+func startSecondEngineWith(t *testing.T, daemonJSON string) *secondEngine {
+	testkit.NeedTool(t, "dockerd", "a second engine runs the machine's dockerd: scripts/start-engine.sh installs it")
+	testkit.NeedTool(t, "ip", "Debian's iproute2 makes the network namespace")
+	testkit.NeedTool(t, "nsenter", "Debian's util-linux starts dockerd in it")
 	if os.Geteuid() != 0 {
 		t.Skip("a second engine needs root")
 	}
@@ -51,7 +52,7 @@ func startSecondEngine(t *testing.T) *secondEngine {
 	driver := docker(t, "info", "--format", "{{.Driver}}")
 	// Its own (empty) config file: the machine's daemon.json is the first engine's.
 	conf := filepath.Join(dir, "daemon.json")
-	require.NoError(t, os.WriteFile(conf, []byte("{}\n"), 0o644))
+	require.NoError(t, os.WriteFile(conf, []byte(daemonJSON+"\n"), 0o644))
 	e.cmd = exec.Command("nsenter", "--net=/var/run/netns/"+e.netns, "dockerd",
 		"--config-file", conf,
 		"--host", "unix://"+e.sock,

@@ -5,14 +5,37 @@ package testkit
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 )
+
+// InstallTestTools is the remedy for a missing test tool that
+// scripts/install-test-tools.sh installs.
+const InstallTestTools = "scripts/install-test-tools.sh installs it"
+
+// NeedTool stops a test that needs a program the machine lacks (a name on
+// PATH, or an absolute path): in CI (CI=true), whose script installs every
+// test tool, that is a failure; on anyone else's machine the test is
+// skipped, naming the tool and how to get it, so the README's test command
+// passes on a bare machine.
+func NeedTool(t testing.TB, tool, remedy string) {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err == nil {
+		return
+	}
+	msg := fmt.Sprintf("no %s here (%s)", tool, remedy)
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI: " + msg)
+	}
+	t.Skip(msg)
+}
 
 // Serve accepts connections on ln until the test ends, handing each to
 // handle in its own goroutine; ln is closed at the end of the test.

@@ -48,6 +48,9 @@ type Base struct {
 	Ref     string
 	ID      string
 	Standin bool
+	// Commands is what a stand-in's /bin holds, "busybox" or "toolbox";
+	// empty for a stand-in an earlier lab made with a shell alone.
+	Commands string
 	// Size is the unpacked size (see Sizes).
 	Size   int64
 	Sizes  Sizes
