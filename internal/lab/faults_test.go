@@ -605,12 +605,7 @@ type terminal struct {
 func startInTerminal(t *testing.T, env []string, target string, rows int) *terminal {
 	t.Helper()
 	_, _ = realLab(t, settings.Settings{})
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI needs tmux (scripts/install-test-tools.sh)")
-		}
-		t.Skip("no tmux here")
-	}
+	testkit.NeedTool(t, "tmux", testkit.InstallTestTools)
 	root, err := findTestRoot()
 	require.NoError(t, err)
 	tm := &terminal{session: "labtty" + randomSuffix(t), done: filepath.Join(t.TempDir(), "exit")}

@@ -319,12 +319,7 @@ func TestLabOverSSH(t *testing.T) {
 func startSSHD(t *testing.T) (url, bin, log string) {
 	const sshd = "/usr/sbin/sshd"
 	for _, tool := range []string{sshd, "/usr/bin/ssh", "/usr/bin/ssh-keygen"} {
-		if _, err := os.Stat(tool); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("CI needs %s (scripts/install-test-tools.sh)", tool)
-			}
-			t.Skipf("no %s here", tool)
-		}
+		testkit.NeedTool(t, tool, testkit.InstallTestTools)
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("the ssh engine test logs in as root")

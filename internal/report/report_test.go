@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -96,13 +98,9 @@ func TestMarkdownGolden(t *testing.T) {
 }
 
 func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
+	testkit.NeedTool(t, "xmllint", testkit.InstallTestTools)
 	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI needs xmllint (scripts/install-test-tools.sh)")
-		}
-		t.Skip("no xmllint here: scripts/install-test-tools.sh installs it")
-	}
+	require.NoError(t, err)
 	var buf bytes.Buffer
 	require.NoError(t, JUnit.Write(&buf, sample()))
 	golden(t, "report.xml", buf.Bytes())
