@@ -39,7 +39,7 @@ func Clean(ctx context.Context) error {
 
 // Images prints the lab's and the base images as `docker image ls` does.
 func Images(ctx context.Context) error {
-	return targets.Show(ctx, (*lab.Lab).ShowImages)
+	return targets.Read(ctx, (*lab.Lab).ShowImages)
 }
 
 // Verify checks the lab's assertions on the engine; exits 1 if any fails.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/clean"
 	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/enginelock"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
@@ -138,6 +140,29 @@ func (l *Lab) listAll(ctx context.Context) ([]image.Summary, []container.Summary
 	return images, containers, nil
 }
 
+// keepLock leaves the engine's lock out of what clean:all removes, and says
+// so: it is a run's (this one's, or another's that waits or works), and
+// removing it would let two runs change the engine at once.
+func (l *Lab) keepLock(ctx context.Context, images []image.Summary, containers []container.Summary) ([]image.Summary, []container.Summary) {
+	kept := false
+	containers = slices.DeleteFunc(containers, func(c container.Summary) bool {
+		if c.Labels[enginelock.Label] == "" {
+			return false
+		}
+		kept = true
+		return true
+	})
+	images = slices.DeleteFunc(images, func(s image.Summary) bool { return s.Labels[enginelock.Label] != "" })
+	if kept {
+		who := "a run"
+		if h, ok, err := enginelock.Held(ctx, l.Client); err == nil && ok {
+			who = h.String()
+		}
+		l.printf("kept the lab's lock (container %s and image %s): %s holds it; `docker rm -f %s` removes a stale one\n", enginelock.Name, enginelock.Image, who, enginelock.Name)
+	}
+	return images, containers
+}
+
 // ErrNotConfirmed says clean:all ran without the confirmation.
 var ErrNotConfirmed = errors.New("clean:all removes every container and image on the engine: set LAB_CONFIRM=" + settings.ConfirmCleanAll + " to do it")
 
@@ -148,6 +173,7 @@ func (l *Lab) CleanAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	images, containers = l.keepLock(ctx, images, containers)
 	if l.Settings.Confirm != settings.ConfirmCleanAll {
 		l.printf("clean:all would remove %d containers and %d images:\n", len(containers), len(images))
 		for _, c := range containers {

@@ -52,6 +52,7 @@ type fakeClient struct {
 	containerStatPath func(id, path string) (container.PathStat, error)
 	copyFromContainer func(id, path string) (io.ReadCloser, container.PathStat, error)
 	containerRemove   func(id string, opts container.RemoveOptions) error
+	copyToContainer   func(id, path string, content io.Reader) error
 }
 
 var _ engine.Client = (*fakeClient)(nil)
@@ -148,6 +149,13 @@ func (f *fakeClient) DistributionInspect(_ context.Context, ref, _ string) (regi
 		return registry.DistributionInspect{}, errdefs.Unavailable(errors.New("no registry reachable"))
 	}
 	return f.distribution(ref)
+}
+
+func (f *fakeClient) CopyToContainer(_ context.Context, id, path string, content io.Reader, _ container.CopyToContainerOptions) error {
+	if f.copyToContainer == nil {
+		return nil
+	}
+	return f.copyToContainer(id, path, content)
 }
 
 func (f *fakeClient) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -64,6 +65,9 @@ type Settings struct {
 	// or a docker context's name (LAB_ENGINES, comma-separated); empty is
 	// the one engine DOCKER_HOST or the current context names.
 	Engines []string
+	// LockTimeout is how long to wait for another run that holds the
+	// engine's lock (LAB_LOCK_TIMEOUT).
+	LockTimeout time.Duration
 	// EnginesParallel is how many of Engines the lab works on at a time
 	// (LAB_ENGINES_PARALLEL, default 4).
 	EnginesParallel int
@@ -113,6 +117,17 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	if s.Engines, err = engineList(getenv("LAB_ENGINES")); err != nil {
 		return Settings{}, err
 	}
+	s.LockTimeout = DefaultLockTimeout
+	if raw := strings.TrimSpace(getenv("LAB_LOCK_TIMEOUT")); raw != "" {
+		d, err := time.ParseDuration(raw)
+		if n, nerr := strconv.Atoi(raw); nerr == nil {
+			d, err = time.Duration(n)*time.Second, nil
+		}
+		if err != nil || d < 0 {
+			return Settings{}, &Error{Name: "LAB_LOCK_TIMEOUT", Value: raw, Valid: []string{"a duration such as 90s or 5m, or a number of seconds"}}
+		}
+		s.LockTimeout = d
+	}
 	s.EnginesParallel = DefaultEnginesParallel
 	if raw := strings.TrimSpace(getenv("LAB_ENGINES_PARALLEL")); raw != "" {
 		n, err := strconv.Atoi(raw)
@@ -123,6 +138,11 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 	}
 	return s, nil
 }
+
+// DefaultLockTimeout is how long a run waits for another run that holds
+// the engine (LAB_LOCK_TIMEOUT): longer than a cold lab takes on a slow
+// machine, short enough that a CI job stuck behind a hung run fails.
+const DefaultLockTimeout = 5 * time.Minute
 
 // DefaultEnginesParallel is how many engines the lab works on at once
 // unless LAB_ENGINES_PARALLEL says: enough to overlap a class's network

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"testing"
+	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -16,19 +17,23 @@ func env(m map[string]string) func(string) string {
 func TestDefaults(t *testing.T) {
 	s, err := FromEnv(env(nil))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: BuildKit, Progress: progress.Auto, Base: BaseAuto, EnginesParallel: DefaultEnginesParallel}, s)
+	assert.Equal(t, Settings{Builder: BuildKit, Progress: progress.Auto, Base: BaseAuto, EnginesParallel: DefaultEnginesParallel, LockTimeout: DefaultLockTimeout}, s)
 }
 
 func TestValidValues(t *testing.T) {
 	s, err := FromEnv(env(map[string]string{
-		"LAB_BUILDER":  "Classic",
-		"LAB_PROGRESS": " quiet ",
-		"LAB_BASE":     "standin",
-		"LAB_BUSYBOX":  "/opt/busybox",
-		"LAB_CONFIRM":  "clean-all",
+		"LAB_BUILDER":      "Classic",
+		"LAB_PROGRESS":     " quiet ",
+		"LAB_BASE":         "standin",
+		"LAB_BUSYBOX":      "/opt/busybox",
+		"LAB_CONFIRM":      "clean-all",
+		"LAB_LOCK_TIMEOUT": "90s",
 	}))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: Classic, Progress: progress.Quiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all", EnginesParallel: DefaultEnginesParallel}, s)
+	assert.Equal(t, Settings{Builder: Classic, Progress: progress.Quiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all", EnginesParallel: DefaultEnginesParallel, LockTimeout: 90 * time.Second}, s)
+	s, err = FromEnv(env(map[string]string{"LAB_LOCK_TIMEOUT": "600"}))
+	require.NoError(t, err)
+	assert.Equal(t, 10*time.Minute, s.LockTimeout, "a plain number is seconds")
 }
 
 func TestBadValuesNameTheValidOnes(t *testing.T) {
@@ -39,6 +44,8 @@ func TestBadValuesNameTheValidOnes(t *testing.T) {
 		{"LAB_PROGRESS", "fancy", `LAB_PROGRESS="fancy" is not valid: use one of auto, tty, plain, quiet`},
 		{"LAB_BASE", "remote", `LAB_BASE="remote" is not valid: use one of auto, pull, standin`},
 		{"LAB_REPORT", "xml", `LAB_REPORT="xml" is not valid: use one of json, junit, markdown`},
+		{"LAB_LOCK_TIMEOUT", "soon", `LAB_LOCK_TIMEOUT="soon" is not valid: use one of a duration such as 90s or 5m, or a number of seconds`},
+		{"LAB_LOCK_TIMEOUT", "-5m", `LAB_LOCK_TIMEOUT="-5m" is not valid: use one of a duration such as 90s or 5m, or a number of seconds`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/enginelock"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -36,6 +37,7 @@ func ExitCode(err error) int {
 		errors.Is(err, lab.ErrNoProject),
 		errors.Is(err, lab.ErrNotConfirmed),
 		errors.Is(err, lab.ErrBadCredentials),
+		errors.Is(err, enginelock.ErrBusy),
 		errors.Is(err, dockerfile.ErrInvalid),
 		errors.Is(err, labfile.ErrInvalid):
 		return ExitEnvironment

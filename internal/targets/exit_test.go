@@ -10,6 +10,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/enginelock"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -30,6 +31,7 @@ func TestExitCodes(t *testing.T) {
 		{lab.ErrNotConfirmed, 2},
 		{lab.ErrNoProject, 2},
 		{fmt.Errorf("%w: x", lab.ErrBadCredentials), 2},
+		{fmt.Errorf("%w: all on ci (pid 7) has held the lab's lock", enginelock.ErrBusy), 2},
 		{fmt.Errorf("%w: v1.Dockerfile:2: WORKDIR", dockerfile.ErrInvalid), 2},
 		{&labfile.Error{Path: "lab.yaml", Line: 3, Msg: "unknown key"}, 2},
 		{fmt.Errorf("build: %w", context.Canceled), 130},

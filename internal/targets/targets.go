@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/magefile/mage/mg"
@@ -21,17 +22,52 @@ import (
 // On several engines (LAB_ENGINES) a terminal shows a live line per
 // engine, then the summary.
 func Run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, step, true)
+	return run(ctx, step, true, true)
 }
 
 // Show is Run for a step whose output is its answer (the image table, the
 // program's output): on several engines each engine's lines are shown,
 // prefixed with its name, on a terminal too.
 func Show(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, step, false)
+	return run(ctx, step, false, true)
 }
 
-func run(ctx context.Context, step func(*lab.Lab, context.Context) error, live bool) error {
+// Read is Show for a step that only reads the engine (the image table): it
+// takes no lock, so it answers while another run works there.
+func Read(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
+	return run(ctx, step, false, false)
+}
+
+// locked runs step under the engine's lock (see lab.Lock) when lock is
+// set: every step that changes the engine.
+func locked(step func(*lab.Lab, context.Context) error, lock bool) func(*lab.Lab, context.Context) error {
+	if !lock {
+		return step
+	}
+	return func(l *lab.Lab, ctx context.Context) error {
+		release, err := l.Lock(ctx, Name())
+		if err != nil {
+			return err
+		}
+		defer release()
+		return step(l, ctx)
+	}
+}
+
+// Name is the target this process runs, as the user typed it ("build",
+// "clean:all"), for the lock's labels: mage runs the compiled targets with
+// their names as arguments, and none for the default target.
+func Name() string {
+	for _, a := range os.Args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			return a
+		}
+	}
+	return "all"
+}
+
+func run(ctx context.Context, step func(*lab.Lab, context.Context) error, live, lock bool) error {
+	step = locked(step, lock)
 	// Mage cancels ctx on Ctrl-C; SIGTERM (a CI job's timeout, docker stop,
 	// kill) is made to do the same, so the lab cleans up either way.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)

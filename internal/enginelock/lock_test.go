@@ -1,0 +1,271 @@
+package enginelock
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/errdefs"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// fakeEngine keeps containers by name, refuses a second of one name as the
+// engine does, and keeps each container's /heartbeat.
+type fakeEngine struct {
+	mu      sync.Mutex
+	image   bool
+	byName  map[string]*fakeContainer
+	next    int
+	beats   int
+	removed []string
+	noBeats bool // the holder's heartbeats are lost, as a dead holder's
+}
+
+type fakeContainer struct {
+	id     string
+	labels map[string]string
+	beat   time.Time
+}
+
+func newFake() *fakeEngine { return &fakeEngine{byName: map[string]*fakeContainer{}} }
+
+func (f *fakeEngine) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.image {
+		return image.InspectResponse{}, errdefs.NotFound(errors.New("no such image"))
+	}
+	return image.InspectResponse{ID: "sha256:lock"}, nil
+}
+
+func (f *fakeEngine) ImageImport(_ context.Context, src image.ImportSource, ref string, o image.ImportOptions) (io.ReadCloser, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, _ = io.Copy(io.Discard, src.Source)
+	f.image = ref == Image && strings.Contains(strings.Join(o.Changes, " "), Label+"=image")
+	return io.NopCloser(strings.NewReader(`{"status":"sha256:lock"}`)), nil
+}
+
+func (f *fakeEngine) ContainerCreate(_ context.Context, cfg *container.Config, _ *container.HostConfig, _ *network.NetworkingConfig, _ *v1.Platform, name string) (container.CreateResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.image {
+		return container.CreateResponse{}, errdefs.NotFound(errors.New("no such image: " + cfg.Image))
+	}
+	if _, ok := f.byName[name]; ok {
+		return container.CreateResponse{}, errdefs.Conflict(errors.New(`Conflict. The container name "/` + name + `" is already in use`))
+	}
+	f.next++
+	c := &fakeContainer{id: "ctr" + strconv.Itoa(f.next), labels: cfg.Labels}
+	f.byName[name] = c
+	return container.CreateResponse{ID: c.id}, nil
+}
+
+func (f *fakeEngine) find(ref string) *fakeContainer {
+	for name, c := range f.byName {
+		if name == ref || c.id == ref {
+			return c
+		}
+	}
+	return nil
+}
+
+func (f *fakeEngine) ContainerInspect(_ context.Context, ref string) (container.InspectResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.find(ref)
+	if c == nil {
+		return container.InspectResponse{}, errdefs.NotFound(errors.New("no such container"))
+	}
+	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: c.id}, Config: &container.Config{Labels: c.labels}}, nil
+}
+
+func (f *fakeEngine) ContainerRemove(_ context.Context, ref string, o container.RemoveOptions) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for name, c := range f.byName {
+		if c.id == ref || name == ref {
+			delete(f.byName, name)
+			f.removed = append(f.removed, c.id)
+			return nil
+		}
+	}
+	return errdefs.NotFound(errors.New("no such container"))
+}
+
+func (f *fakeEngine) CopyToContainer(_ context.Context, id, dst string, _ io.Reader, _ container.CopyToContainerOptions) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.find(id)
+	if c == nil {
+		return errdefs.NotFound(errors.New("no such container"))
+	}
+	if !f.noBeats {
+		c.beat = time.Now()
+		f.beats++
+	}
+	return nil
+}
+
+func (f *fakeEngine) ContainerStatPath(_ context.Context, id, path string) (container.PathStat, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.find(id)
+	if c == nil || c.beat.IsZero() || path != heartbeat {
+		return container.PathStat{}, errdefs.NotFound(errors.New("no such file"))
+	}
+	return container.PathStat{Name: "heartbeat", Mtime: c.beat, Size: 36}, nil
+}
+
+var _ Client = (*fakeEngine)(nil)
+
+// said collects what the lock tells, goroutine-safe.
+type said struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *said) say(line string) { s.mu.Lock(); s.lines = append(s.lines, line); s.mu.Unlock() }
+func (s *said) all() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return strings.Join(s.lines, "\n")
+}
+
+func fast(host string, pid int, s *said) Options {
+	return Options{Target: "build", Host: host, PID: pid, Beat: 20 * time.Millisecond, StaleAfter: 2 * time.Second, Poll: 10 * time.Millisecond, Timeout: 10 * time.Second, Say: s.say}
+}
+
+func TestAFreeEngineIsTakenAtOnceAndGivenBack(t *testing.T) {
+	f := newFake()
+	var s said
+	l, err := Acquire(t.Context(), f, fast("ci-1", 10, &s))
+	require.NoError(t, err)
+	assert.True(t, f.image, "the lock's image is made, with its label")
+	h, held, err := Held(t.Context(), f)
+	require.NoError(t, err)
+	require.True(t, held)
+	assert.Equal(t, "ci-1", h.Host)
+	assert.Equal(t, 10, h.PID)
+	assert.Equal(t, "build", h.Target)
+	assert.WithinDuration(t, time.Now(), h.Since, 5*time.Second)
+	assert.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.beats >= 3 }, 5*time.Second, 10*time.Millisecond, "the holder beats")
+	l.Release()
+	_, held, err = Held(t.Context(), f)
+	require.NoError(t, err)
+	assert.False(t, held)
+	assert.Empty(t, s.all(), "nothing to say when nobody waits")
+}
+
+func TestASecondRunWaitsForTheFirst(t *testing.T) {
+	f := newFake()
+	var s1, s2 said
+	first, err := Acquire(t.Context(), f, fast("ci-1", 10, &s1))
+	require.NoError(t, err)
+	time.AfterFunc(300*time.Millisecond, first.Release)
+	var status []string
+	o := fast("ci-2", 20, &s2)
+	o.Status = func(x string) { status = append(status, x) }
+	start := time.Now()
+	second, err := Acquire(t.Context(), f, o)
+	require.NoError(t, err)
+	defer second.Release()
+	assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond)
+	assert.Regexp(t, `^the engine is busy: build on ci-1 \(pid 10\), since \d\d:\d\d:\d\d holds the lab's lock; waiting for it \(at most 10s, LAB_LOCK_TIMEOUT\)\ngot the engine's lock after waiting 0\.\ds$`, s2.all())
+	assert.Len(t, status, 1)
+	assert.Contains(t, status[0], "waiting for build on ci-1 (pid 10)")
+	assert.Equal(t, []string{"ctr1"}, f.removed, "only the first's release removed a lock")
+}
+
+func TestALiveHolderOutlastsTheTimeout(t *testing.T) {
+	f := newFake()
+	var s said
+	first, err := Acquire(t.Context(), f, fast("ci-1", 10, &s))
+	require.NoError(t, err)
+	defer first.Release()
+	o := fast("ci-2", 20, &s)
+	o.Timeout = 300 * time.Millisecond
+	_, err = Acquire(t.Context(), f, o)
+	require.ErrorIs(t, err, ErrBusy)
+	assert.Regexp(t, `^the engine is busy: build on ci-1 \(pid 10\), since .* has held the lab's lock for longer than LAB_LOCK_TIMEOUT \(300ms\): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, .docker rm -f multistage-lab-lock.$`, err.Error())
+	h, held, _ := Held(t.Context(), f)
+	assert.True(t, held)
+	assert.Equal(t, "ci-1", h.Host, "the waiter took nothing")
+}
+
+func TestCtrlCWhileWaitingLeavesNothing(t *testing.T) {
+	f := newFake()
+	var s said
+	first, err := Acquire(t.Context(), f, fast("ci-1", 10, &s))
+	require.NoError(t, err)
+	defer first.Release()
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	_, err = Acquire(ctx, f, fast("ci-2", 20, &s))
+	require.ErrorIs(t, err, context.Canceled)
+	assert.Len(t, f.byName, 1)
+	assert.Empty(t, f.removed)
+}
+
+func TestAStaleLockIsTakenOver(t *testing.T) {
+	t.Run("its process is gone from this host", func(t *testing.T) {
+		f := newFake()
+		var s said
+		// A holder on this host whose process has ended (a pid that cannot
+		// be running: above the kernel's limit).
+		_, err := Acquire(t.Context(), f, fast("this-host", 1<<30, &s))
+		require.NoError(t, err)
+		start := time.Now()
+		l, err := Acquire(t.Context(), f, fast("this-host", 20, &s))
+		require.NoError(t, err)
+		defer l.Release()
+		assert.Less(t, time.Since(start), time.Second, "no heartbeat wait for a holder known to be dead")
+		assert.Contains(t, s.all(), "taking over a stale lock: build on this-host (pid 1073741824)")
+		assert.Contains(t, s.all(), "and process 1073741824 is gone from this host")
+		assert.NotContains(t, s.all(), "the engine is busy", "a lock known to be stale is not waited for")
+		h, _, _ := Held(t.Context(), f)
+		assert.Equal(t, 20, h.PID)
+	})
+	t.Run("no heartbeat from another host", func(t *testing.T) {
+		f := newFake()
+		var s said
+		dead, err := Acquire(t.Context(), f, fast("other-host", 10, &s))
+		require.NoError(t, err)
+		// The holder's machine is gone: its heartbeats stop.
+		dead.stop()
+		f.mu.Lock()
+		f.noBeats = true
+		f.mu.Unlock()
+		start := time.Now()
+		l, err := Acquire(t.Context(), f, fast("this-host", 20, &s))
+		require.NoError(t, err)
+		defer l.Release()
+		took := time.Since(start)
+		assert.GreaterOrEqual(t, took, 2*time.Second, "a remote holder is given StaleAfter")
+		assert.Contains(t, s.all(), "taking over a stale lock: build on other-host (pid 10)")
+		assert.Contains(t, s.all(), "and no heartbeat for 2s")
+	})
+	t.Run("a remote holder that beats is waited for", func(t *testing.T) {
+		f := newFake()
+		var s said
+		live, err := Acquire(t.Context(), f, fast("other-host", 10, &s))
+		require.NoError(t, err)
+		defer live.Release()
+		o := fast("this-host", 20, &s)
+		o.Timeout = 3 * time.Second
+		_, err = Acquire(t.Context(), f, o)
+		require.ErrorIs(t, err, ErrBusy, "a heartbeat every 20ms keeps the lock past StaleAfter (2s)")
+		assert.NotContains(t, s.all(), "taking over")
+	})
+}
