@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/enginelock"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
@@ -71,10 +72,39 @@ func takeSnapshot(t *testing.T) snapshot {
 	st.Dir = root
 	files, _ := st.Output()
 	return snapshot{
-		containers: sortedLines(docker(t, "container", "ls", "-a", "-q", "--no-trunc")),
-		images:     sortedLines(docker(t, "image", "ls", "-a", "-q", "--no-trunc")),
+		containers: engineContainers(t),
+		images:     engineImages(t),
 		files:      strings.Split(strings.TrimSpace(string(files)), "\n"),
 	}
+}
+
+// engineContainers lists the full IDs of the containers on the engine (the
+// docker CLI's, or the one -H names in host), sorted, without the engine's
+// lock: a run in another test process may hold it at any moment.
+func engineContainers(t *testing.T, host ...string) []string {
+	rows := docker(t, append(host, "container", "ls", "-a", "--no-trunc", "--format", `{{.ID}} {{.Label "`+enginelock.Label+`"}}`)...)
+	var ids []string
+	for _, row := range strings.Split(rows, "\n") {
+		if id, lock, _ := strings.Cut(row, " "); id != "" && lock == "" {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// engineImages lists the full IDs of the images on the engine, one per
+// name as docker image ls -a -q gives them, sorted, without the lock's.
+func engineImages(t *testing.T, host ...string) []string {
+	rows := docker(t, append(host, "image", "ls", "-a", "--no-trunc", "--format", "{{.ID}} {{.Repository}}")...)
+	var ids []string
+	for _, row := range strings.Split(rows, "\n") {
+		if id, repo, _ := strings.Cut(row, " "); id != "" && repo != strings.Split(enginelock.Image, ":")[0] {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 func added(before, after []string) int {

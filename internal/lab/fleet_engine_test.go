@@ -236,7 +236,7 @@ func ctrlCOnEngines(t *testing.T, builder string) {
 	type state struct{ containers, tags []string }
 	look := func(e string) state {
 		return state{
-			containers: sortedLines(docker(t, "-H", e, "container", "ls", "-a", "-q", "--no-trunc")),
+			containers: engineContainers(t, "-H", e),
 			tags:       sortedLines(strings.ReplaceAll(docker(t, "-H", e, "image", "ls", "--no-trunc", "--format", "{{.Tag}}={{.ID}}", Repository), "\n", " ")),
 		}
 	}

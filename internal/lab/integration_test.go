@@ -244,8 +244,8 @@ func randomSuffix(t *testing.T) string {
 func TestCleanAllRefusesWithoutConfirmation(t *testing.T) {
 	l, out := realLab(t, settings.Settings{Confirm: "please"})
 	require.NoError(t, l.EnsureBases(t.Context()), "something for clean:all to leave alone")
-	images := func() []string { return sortedLines(docker(t, "image", "ls", "-a", "-q", "--no-trunc")) }
-	containers := func() []string { return sortedLines(docker(t, "container", "ls", "-a", "-q", "--no-trunc")) }
+	images := func() []string { return engineImages(t) }
+	containers := func() []string { return engineContainers(t) }
 	before, beforeC := images(), containers()
 	require.NotEmpty(t, before)
 	err := l.CleanAll(t.Context())
