@@ -67,14 +67,18 @@ func waitForLockOf(t *testing.T, pid int) {
 }
 
 // TestTwoRunsOnOneEngineTakeTurns: two `go tool mage` runs at once on one
-// engine, the second started while the first holds the engine: both pass
-// 10 of 10, and the second says it waited for the first.
+// engine from a cold build cache, the second started while the first holds
+// the engine: both pass 10 of 10, and the second says it waited for the
+// first.
 func TestTwoRunsOnOneEngineTakeTurns(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	host, _ := os.Hostname()
 	for _, builder := range []string{"buildkit", "classic"} {
 		t.Run(builder, func(t *testing.T) {
-			env := []string{"LAB_BUILDER=" + builder}
+			// A step no cache holds: the first run builds cold, and the
+			// second starts while it does.
+			cold := labDockerfiles(t, beforeBuild("RUN     echo "+randomSuffix(t)))
+			env := []string{"LAB_BUILDER=" + builder, "LAB_DOCKERFILES=" + cold}
 			first := startTask(t, env)
 			waitForLockOf(t, first.cmd.Process.Pid)
 			second := task(t, env, nil)
