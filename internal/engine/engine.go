@@ -4,21 +4,23 @@ package engine
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/cli/cli/config"
 	"github.com/docker/cli/cli/connhelper"
+	"github.com/docker/cli/cli/context/docker"
+	"github.com/docker/cli/cli/context/store"
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
@@ -75,25 +77,21 @@ var ErrUnreachable = errors.New("no Docker Engine answers")
 const pingTimeout = 5 * time.Second
 
 // Connect makes a client as the docker CLI would: DOCKER_HOST (unix://,
-// tcp://, npipe://, or ssh:// through docker's connection helper), else the
-// docker CLI's current context (DOCKER_CONTEXT, or currentContext in its
-// config file), else the default socket; with DOCKER_API_VERSION,
-// DOCKER_CERT_PATH and DOCKER_TLS_VERIFY as usual. It negotiates the API
-// version and checks that the engine answers.
+// tcp://, npipe://, or ssh:// through docker's connection helper), with
+// DOCKER_TLS_VERIFY, DOCKER_CERT_PATH and DOCKER_API_VERSION as usual; else
+// the docker CLI's current context (DOCKER_CONTEXT, or currentContext in
+// its config file), read with the CLI's own context store, so its TLS
+// files and skip-verify apply; else the default socket. It negotiates the
+// API version and checks that the engine answers.
 func Connect(ctx context.Context) (*client.Client, error) {
-	host, source := os.Getenv("DOCKER_HOST"), ""
-	if host != "" {
-		source = "DOCKER_HOST=" + host
-	} else {
-		h, name, err := contextHost(os.Getenv("DOCKER_CONTEXT"))
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
-		}
-		if h != "" {
-			host, source = h, fmt.Sprintf("%s (docker context %s)", h, name)
-		}
+	if host := os.Getenv("DOCKER_HOST"); host != "" {
+		return connect(ctx, envEndpoint(host, "DOCKER_HOST="+host))
 	}
-	return connect(ctx, host, source)
+	ep, err := contextEndpoint(os.Getenv("DOCKER_CONTEXT"))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	return connect(ctx, ep)
 }
 
 // ConnectTo connects to one engine of a list (LAB_ENGINES) as Connect
@@ -101,32 +99,103 @@ func Connect(ctx context.Context) (*client.Client, error) {
 // docker CLI context's name.
 func ConnectTo(ctx context.Context, target string) (*client.Client, error) {
 	if strings.Contains(target, "://") {
-		return connect(ctx, target, target)
+		return connect(ctx, envEndpoint(target, target))
 	}
-	h, _, err := contextHost(target)
+	if target == "" {
+		target = "default"
+	}
+	ep, err := contextEndpoint(target)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
-	if h == "" {
-		return connect(ctx, "", "")
-	}
-	return connect(ctx, h, fmt.Sprintf("%s (docker context %s)", h, target))
+	return connect(ctx, ep)
 }
 
-// connect makes the client for host (empty: the environment's default),
-// named source in messages, and checks that the engine answers.
-func connect(ctx context.Context, host, source string) (*client.Client, error) {
-	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
-	if host != "" {
-		opts = append(opts, client.WithHost(host))
+// endpoint is one engine to reach: its host ("" for the default), how to
+// name it in messages, and the client options that reach it.
+type endpoint struct {
+	host, source string
+	opts         []client.Opt
+	// tls says TLS was asked for; ca is the CA file it trusts, if any.
+	tls bool
+	ca  string
+}
+
+// envEndpoint reaches host with the environment's TLS settings, as the
+// docker CLI does with DOCKER_HOST.
+func envEndpoint(host, source string) endpoint {
+	ep := endpoint{host: host, source: source, opts: []client.Opt{client.FromEnv, client.WithHost(host)}}
+	if os.Getenv("DOCKER_TLS_VERIFY") != "" {
+		ep.tls = true
+		dir := os.Getenv("DOCKER_CERT_PATH")
+		if dir == "" {
+			dir = config.Dir()
+		}
+		ep.ca = filepath.Join(dir, "ca.pem")
+	}
+	return ep
+}
+
+// contextStoreConfig reads a context's docker endpoint as the CLI stores it.
+var contextStoreConfig = store.NewConfig(
+	func() any { return &map[string]any{} },
+	store.EndpointTypeGetter(docker.DockerEndpoint, func() any { return &docker.EndpointMeta{} }),
+)
+
+// contextEndpoint reads a docker CLI context with the CLI's context store:
+// the one named, else the config file's currentContext. "default" (or
+// none) is the environment's default engine.
+func contextEndpoint(name string) (endpoint, error) {
+	dir := registryauth.ConfigDir()
+	if name == "" {
+		f, err := config.Load(dir)
+		if err != nil {
+			return endpoint{}, err
+		}
+		name = f.CurrentContext
+	}
+	if name == "" || name == "default" {
+		return endpoint{opts: []client.Opt{client.FromEnv}}, nil
+	}
+	s := store.New(filepath.Join(dir, "contexts"), contextStoreConfig)
+	md, err := s.GetMetadata(name)
+	if err != nil {
+		return endpoint{}, fmt.Errorf("docker context %q not found (%v): choose one that `docker context ls` lists, or set DOCKER_HOST", name, err)
+	}
+	meta, err := docker.EndpointFromContext(md)
+	if err != nil || meta.Host == "" {
+		return endpoint{}, fmt.Errorf("docker context %q names no docker endpoint", name)
+	}
+	ep, err := docker.WithTLSData(s, name, meta)
+	if err != nil {
+		return endpoint{}, fmt.Errorf("docker context %q: its TLS files: %v", name, err)
+	}
+	opts, err := ep.ClientOpts()
+	if err != nil {
+		return endpoint{}, fmt.Errorf("docker context %q: %v", name, err)
+	}
+	e := endpoint{host: meta.Host, source: fmt.Sprintf("%s (docker context %s)", meta.Host, name), opts: opts}
+	if ep.TLSData != nil || meta.SkipTLSVerify {
+		e.tls = true
+		if ep.TLSData != nil && ep.TLSData.CA != nil {
+			e.ca = fmt.Sprintf("the CA of docker context %s (%s)", name, filepath.Join(s.GetStorageInfo(name).TLSPath, docker.DockerEndpoint, "ca.pem"))
+		}
+	}
+	return e, nil
+}
+
+// connect makes the client for ep and checks that the engine answers.
+func connect(ctx context.Context, ep endpoint) (*client.Client, error) {
+	opts := append(ep.opts, client.WithAPIVersionNegotiation())
+	if host := ep.host; host != "" {
 		scheme, _, _ := strings.Cut(host, "://")
 		if !slices.Contains(schemes, scheme) {
-			return nil, fmt.Errorf("%w: %s has the scheme %q: use unix://, tcp://, npipe:// or ssh://", ErrUnreachable, source, scheme)
+			return nil, fmt.Errorf("%w: %s has the scheme %q: use unix://, tcp://, npipe:// or ssh://", ErrUnreachable, ep.source, scheme)
 		}
 		if scheme == "ssh" {
 			helper, err := connhelper.GetConnectionHelper(host)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, source, err)
+				return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, ep.source, err)
 			}
 			opts = append(opts, client.WithHost(helper.Host), client.WithDialContext(helper.Dialer))
 		}
@@ -135,6 +204,7 @@ func connect(ctx context.Context, host, source string) (*client.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v (check DOCKER_HOST)", ErrUnreachable, err)
 	}
+	source := ep.source
 	if source == "" {
 		source = c.DaemonHost() + " (DOCKER_HOST is unset)"
 	}
@@ -146,59 +216,102 @@ func connect(ctx context.Context, host, source string) (*client.Client, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w at %s%s: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs", ErrUnreachable, source, cause(err, pctx))
+		return nil, refusal(err, pctx, source, c.DaemonHost(), ep)
 	}
 	// The ping answered with the engine's API version: negotiate from it
 	// rather than ping again.
 	c.NegotiateAPIVersionPing(ping)
+	if strings.HasPrefix(c.DaemonHost(), "tcp://") && !ep.tls {
+		plaintext.Store(c, true)
+	}
 	return c, nil
 }
 
-// contextHost reads a docker CLI context's host: the one named, else the
-// config file's currentContext, as the CLI chooses it. "default" (or none)
-// means the default socket, returned as "".
-func contextHost(name string) (host, _ string, err error) {
-	dir := registryauth.ConfigDir()
-	if name == "" {
-		f, err := config.Load(dir)
-		if err != nil {
-			return "", "", err
-		}
-		name = f.CurrentContext
-	}
-	if name == "" || name == "default" {
-		return "", name, nil
-	}
-	sum := sha256.Sum256([]byte(name))
-	path := filepath.Join(dir, "contexts", "meta", hex.EncodeToString(sum[:]), "meta.json")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return "", name, fmt.Errorf("docker context %q not found (%s): choose one that `docker context ls` lists, or set DOCKER_HOST", name, path)
-	}
-	var meta struct {
-		Endpoints map[string]struct {
-			Host string
-		}
-	}
-	if err := json.Unmarshal(data, &meta); err != nil {
-		return "", name, fmt.Errorf("docker context %q: %s: %v", name, path, err)
-	}
-	h := meta.Endpoints["docker"].Host
-	if h == "" {
-		return "", name, fmt.Errorf("docker context %q names no docker endpoint", name)
-	}
-	return h, name, nil
+// plaintext holds the clients that reach their engine over TCP without TLS.
+var plaintext sync.Map
+
+// Plaintext reports whether c reaches its engine over TCP without TLS, where
+// anyone who can reach that port controls the engine.
+func Plaintext(c *client.Client) bool {
+	_, ok := plaintext.Load(c)
+	return ok
 }
 
-// cause says why a ping failed when that is more than "nothing listens".
-func cause(err error, pctx context.Context) string {
+// refusal names why the engine at source did not answer, with the remedy
+// for that cause.
+func refusal(err error, pctx context.Context, source, daemonHost string, ep endpoint) error {
+	msg := err.Error()
+	var unknownCA x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	start := "start Docker (or dockerd), or set DOCKER_HOST to an engine that runs"
 	switch {
 	case errors.Is(pctx.Err(), context.DeadlineExceeded):
-		return fmt.Sprintf(" (no answer in %s)", pingTimeout)
+		return fmt.Errorf("%w at %s (no answer in %s): %s", ErrUnreachable, source, pingTimeout, start)
+	case strings.Contains(msg, "permission denied while trying to connect") || errors.Is(err, os.ErrPermission):
+		sock := strings.TrimPrefix(daemonHost, "unix://")
+		return fmt.Errorf("%w at %s: permission denied on the socket %s: add your user to the docker group (`sudo usermod -aG docker $USER`, then log in again), or use rootless Docker", ErrUnreachable, source, sock)
+	case strings.Contains(msg, "Client sent an HTTP request to an HTTPS server"):
+		return fmt.Errorf("%w at %s: the engine wants TLS and this connection has none: set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem, or use a docker context made with them", ErrUnreachable, source)
+	case errors.As(err, &unknownCA), errors.As(err, &hostname), errors.As(err, &invalid), strings.Contains(msg, "x509: "):
+		ca := ep.ca
+		if ca == "" {
+			ca = "the system's CAs"
+		}
+		return fmt.Errorf("%w at %s: the engine's TLS certificate is not trusted by %s (%s): use the CA that signed the engine's certificate", ErrUnreachable, source, ca, certCause(msg))
+	case strings.Contains(msg, "tls: certificate required"), strings.Contains(msg, "tls: bad certificate"), strings.Contains(msg, "tls: unknown certificate authority"):
+		return fmt.Errorf("%w at %s: the engine refused the client certificate, or wanted one and got none (%s): set DOCKER_CERT_PATH to a folder whose cert.pem and key.pem the engine's CA signed", ErrUnreachable, source, certCause(msg))
+	case strings.Contains(msg, "first record does not look like a TLS handshake"), strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return fmt.Errorf("%w at %s: TLS was asked for, and the engine speaks plain HTTP there: check the port, or unset DOCKER_TLS_VERIFY only if the engine is meant to be reached without TLS", ErrUnreachable, source)
+	case strings.Contains(msg, "Permission denied (publickey"), strings.Contains(msg, "Host key verification failed"):
+		return fmt.Errorf("%w at %s: the ssh server refused the login (%s): `%s docker version` must work first (a key ssh-agent holds, or ~/.ssh/config)", ErrUnreachable, source, sshCause(msg), sshCommand(ep.host))
 	case client.IsErrConnectionFailed(err):
-		return ""
+		return fmt.Errorf("%w at %s: %s", ErrUnreachable, source, start)
 	}
-	return " (" + err.Error() + ")"
+	return fmt.Errorf("%w at %s (%s): %s", ErrUnreachable, source, firstLine(msg), start)
+}
+
+// certCause is the TLS library's own words, after the last colon's prefix.
+func certCause(msg string) string {
+	if i := strings.Index(msg, "tls: "); i >= 0 {
+		return firstLine(msg[i:])
+	}
+	if i := strings.Index(msg, "x509: "); i >= 0 {
+		return firstLine(msg[i:])
+	}
+	return firstLine(msg)
+}
+
+// sshCommand is the ssh command line that reaches an ssh:// engine URL.
+func sshCommand(host string) string {
+	u, err := url.Parse(host)
+	if err != nil {
+		return "ssh " + strings.TrimPrefix(host, "ssh://")
+	}
+	target := u.Hostname()
+	if u.User != nil {
+		target = u.User.Username() + "@" + target
+	}
+	if p := u.Port(); p != "" {
+		return "ssh -p " + p + " " + target
+	}
+	return "ssh " + target
+}
+
+func sshCause(msg string) string {
+	for _, w := range []string{"Permission denied (publickey", "Host key verification failed"} {
+		if i := strings.Index(msg, w); i >= 0 {
+			return firstLine(msg[i:])
+		}
+	}
+	return firstLine(msg)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }
 
 // ErrTooOld marks an engine whose API version lacks what is asked of it.

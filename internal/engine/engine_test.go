@@ -1,6 +1,10 @@
 package engine
 
 import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -150,4 +154,36 @@ func TestConnectToAListEntry(t *testing.T) {
 	_, err = ConnectTo(t.Context(), "student-2")
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), `docker context "student-2" not found`)
+}
+
+// Each way an engine refuses is named for what it is, with its remedy.
+func TestRefusalsNameTheirCause(t *testing.T) {
+	deadline := func() context.Context { return context.Background() }
+	tlsEP := endpoint{host: "tcp://127.0.0.1:2376", tls: true, ca: "/certs/ca.pem"}
+	cases := []struct {
+		name  string
+		err   error
+		ep    endpoint
+		words []string
+	}{
+		{"permission", errors.New("permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: Get \"http://%2Fvar%2Frun%2Fdocker.sock/_ping\": dial unix /var/run/docker.sock: connect: permission denied"), endpoint{}, []string{"permission denied on the socket /var/run/docker.sock", "docker group", "rootless"}},
+		{"wants TLS", errors.New("Error response from daemon: Client sent an HTTP request to an HTTPS server."), endpoint{host: "tcp://127.0.0.1:2376"}, []string{"the engine wants TLS", "DOCKER_TLS_VERIFY=1", "DOCKER_CERT_PATH"}},
+		{"untrusted", fmt.Errorf("error during connect: %w", x509.UnknownAuthorityError{}), tlsEP, []string{"certificate is not trusted by /certs/ca.pem", "x509: certificate signed by unknown authority"}},
+		{"client certificate", errors.New("error during connect: Get \"https://127.0.0.1:2376/_ping\": remote error: tls: certificate required"), tlsEP, []string{"refused the client certificate", "tls: certificate required"}},
+		{"plain HTTP where TLS was asked", errors.New("error during connect: Get \"https://127.0.0.1:2375/_ping\": http: server gave HTTP response to HTTPS client"), tlsEP, []string{"the engine speaks plain HTTP there"}},
+		{"ssh key, a port", errors.New("command [ssh -p 2222 -- root@10.0.0.1 docker system dial-stdio] has exited with exit status 255: stderr=root@10.0.0.1: Permission denied (publickey)."), endpoint{host: "ssh://root@10.0.0.1:2222"}, []string{"`ssh -p 2222 root@10.0.0.1 docker version` must work first"}},
+		{"ssh key", errors.New("error during connect: command [ssh -- root@10.0.0.1 docker system dial-stdio] has exited with exit status 255, make sure the URL is valid: stderr=root@10.0.0.1: Permission denied (publickey)."), endpoint{host: "ssh://root@10.0.0.1"}, []string{"the ssh server refused the login (Permission denied (publickey).", "`ssh root@10.0.0.1 docker version` must work first"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := refusal(c.err, deadline(), "SOURCE", "unix:///var/run/docker.sock", c.ep)
+			require.ErrorIs(t, err, ErrUnreachable)
+			assert.True(t, strings.HasPrefix(err.Error(), "no Docker Engine answers at SOURCE"), err.Error())
+			for _, w := range c.words {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), "start Docker")
+			assert.NotContains(t, err.Error(), "\n")
+		})
+	}
 }

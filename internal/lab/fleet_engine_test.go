@@ -357,3 +357,33 @@ func startSSHD(t *testing.T) (url, bin, log string) {
 	}, 20*time.Second, 200*time.Millisecond, "the engine answers over ssh")
 	return url, bin, log
 }
+
+// TestAnSSHEngineThatRefusesTheKey: an ssh:// engine whose sshd refuses the
+// key ssh offers is named for that, exit 2, with what to try first.
+func TestAnSSHEngineThatRefusesTheKey(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	url, _, log := startSSHD(t)
+	dir := t.TempDir()
+	run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, "other"))
+	conf := fmt.Sprintf("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n", filepath.Join(dir, "other"))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(conf), 0o600))
+	bin := filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
+	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s \"$@\"\n", filepath.Join(dir, "ssh_config"))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755))
+
+	before := takeSnapshot(t)
+	seen, err := os.ReadFile(log)
+	require.NoError(t, err)
+	o := task(t, []string{"DOCKER_HOST=" + url, "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}, nil, "build:v1")
+	assert.Equal(t, 2, o.code, o.stdout+o.stderr)
+	t.Logf("said: %s", o.stderr)
+	assert.Contains(t, o.stderr, "the ssh server refused the login (Permission denied (publickey")
+	_, port, _ := strings.Cut(strings.TrimPrefix(url, "ssh://root@"), ":")
+	assert.Contains(t, o.stderr, "`ssh -p "+port+" root@127.0.0.1 docker version` must work first")
+	assert.Equal(t, before, takeSnapshot(t))
+	data, err := os.ReadFile(log)
+	require.NoError(t, err)
+	assert.NotContains(t, string(data[len(seen):]), "Accepted publickey", "the lab's ssh did not log in")
+	assert.Contains(t, string(data[len(seen):]), "Connection closed by authenticating user root", "the lab's ssh tried")
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/client"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
 	"github.com/multistage-lab/multistage-lab/internal/clean"
@@ -157,7 +158,16 @@ func (l *Lab) Connect(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	l.Client = c
+	l.warnPlaintext(c)
 	return func() { l.Close(); _ = c.Close() }, nil
+}
+
+// warnPlaintext says, once a run, that an engine reached over TCP without
+// TLS is open to anyone who reaches its port.
+func (l *Lab) warnPlaintext(c *client.Client) {
+	if engine.Plaintext(c) {
+		l.printf("warning: %s is reached over TCP without TLS: anyone who can reach that port controls the engine; use TLS (DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, or a docker context made with its certificates)\n", c.DaemonHost())
+	}
 }
 
 // OpenOn opens the lab (OpenOffline) and connects it to one engine of
@@ -176,6 +186,7 @@ func OpenOn(ctx context.Context, out io.Writer, target string) (*Lab, func(), er
 		return nil, nil, err
 	}
 	l.Client = c
+	l.warnPlaintext(c)
 	return l, func() { l.Close(); _ = c.Close() }, nil
 }
 
