@@ -101,9 +101,6 @@ func ConnectTo(ctx context.Context, target string) (*client.Client, error) {
 	if strings.Contains(target, "://") {
 		return connect(ctx, envEndpoint(target, target))
 	}
-	if target == "" {
-		target = "default"
-	}
 	ep, err := contextEndpoint(target)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
