@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"strings"
 
 	"github.com/multistage-lab/multistage-lab/internal/enginelock"
 )
@@ -17,8 +18,20 @@ func (l *Lab) Lock(ctx context.Context, target string) (release func(), err erro
 		Say:     func(line string) { l.printf("%s\n", line) },
 		Status:  func(s string) { l.status("%s", s) },
 	})
+	if err != nil && refusesAPIVersion(err) {
+		// An engine that refuses this client's API version (a
+		// DOCKER_API_VERSION below its minimum) refuses every call: the
+		// step can change nothing there, and says why in its own words.
+		return func() {}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	return lk.Release, nil
+}
+
+// refusesAPIVersion reports whether err is the engine refusing the API
+// version the client speaks.
+func refusesAPIVersion(err error) bool {
+	return strings.Contains(err.Error(), "is too old. Minimum supported API version")
 }
