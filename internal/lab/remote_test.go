@@ -127,16 +127,27 @@ func (e *secondEngine) stop() {
 // forward listens on loopback TCP and forwards each connection to a unix
 // socket: the test's stand-in for an engine reached over the network.
 func forward(t *testing.T, sock string) string {
+	return forwardTo(t, func() (net.Conn, error) { return net.Dial("unix", sock) })
+}
+
+// forwardTo listens on loopback TCP and copies each connection both ways to
+// one that dial makes.
+func forwardTo(t *testing.T, dial func() (net.Conn, error)) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	testkit.Serve(t, ln, func(c net.Conn) {
 		defer c.Close()
-		u, err := net.Dial("unix", sock)
+		u, err := dial()
 		if err != nil {
 			return
 		}
 		defer u.Close()
-		go func() { _, _ = io.Copy(u, c); u.(*net.UnixConn).CloseWrite() }()
+		go func() {
+			_, _ = io.Copy(u, c)
+			if cw, ok := u.(interface{ CloseWrite() error }); ok {
+				_ = cw.CloseWrite()
+			}
+		}()
 		_, _ = io.Copy(c, u)
 	})
 	return ln.Addr().String()

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"io"
 	"math/big"
 	"net"
 	"os"
@@ -92,23 +91,10 @@ func certFolder(t *testing.T, ca, cert, key string) string {
 	return dir
 }
 
-// forwardInto listens on the machine's loopback and forwards each
-// connection to addr inside the network namespace netns: an engine there
-// reached over the network.
+// forwardInto forwards loopback connections to addr inside the network
+// namespace netns: an engine there reached over the network.
 func forwardInto(t *testing.T, netns, addr string) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	testkit.Serve(t, ln, func(c net.Conn) {
-		defer c.Close()
-		u, err := dialIn(netns, addr)
-		if err != nil {
-			return
-		}
-		defer u.Close()
-		go func() { _, _ = io.Copy(u, c); u.(*net.TCPConn).CloseWrite() }()
-		_, _ = io.Copy(c, u)
-	})
-	return ln.Addr().String()
+	return forwardTo(t, func() (net.Conn, error) { return dialIn(netns, addr) })
 }
 
 // TestEnginesReachedOverTLS: an engine in a network namespace that speaks
