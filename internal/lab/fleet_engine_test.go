@@ -313,6 +313,19 @@ func TestLabOverSSH(t *testing.T) {
 	assert.Contains(t, string(data), "Accepted publickey for root from 127.0.0.1", "the lab went through ssh")
 }
 
+// sshWithKey writes into dir an ssh config that offers only key, and a
+// folder holding an `ssh` that uses it (first on PATH, it leaves the user's
+// ~/.ssh untouched); it returns that folder.
+func sshWithKey(t *testing.T, dir, key string) string {
+	conf := fmt.Sprintf("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n", key)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(conf), 0o600))
+	bin := filepath.Join(dir, "bin")
+	require.NoError(t, os.Mkdir(bin, 0o755))
+	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s \"$@\"\n", filepath.Join(dir, "ssh_config"))
+	require.NoError(t, os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755))
+	return bin
+}
+
 // startSSHD starts an sshd on a loopback port that lets root in with a key
 // of the test's own, and returns the engine URL, a folder holding an `ssh`
 // that uses that key, and sshd's log.
@@ -337,12 +350,7 @@ func startSSHD(t *testing.T) (url, bin, log string) {
 	conf := fmt.Sprintf("Port %s\nListenAddress 127.0.0.1\nHostKey %s\nAuthorizedKeysFile %s\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nStrictModes no\nUsePAM no\nPidFile %s\n",
 		p, filepath.Join(dir, "host"), filepath.Join(dir, "authorized_keys"), filepath.Join(dir, "sshd.pid"))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "sshd_config"), []byte(conf), 0o600))
-	client := fmt.Sprintf("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n", filepath.Join(dir, "id"))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(client), 0o600))
-	bin = filepath.Join(dir, "bin")
-	require.NoError(t, os.Mkdir(bin, 0o755))
-	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s \"$@\"\n", filepath.Join(dir, "ssh_config"))
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755))
+	bin = sshWithKey(t, dir, filepath.Join(dir, "id"))
 	// sshd's privilege separation folder, which a machine without a
 	// running sshd may lack.
 	require.NoError(t, os.MkdirAll("/run/sshd", 0o755))
@@ -365,12 +373,7 @@ func TestAnSSHEngineThatRefusesTheKey(t *testing.T) {
 	url, _, log := startSSHD(t)
 	dir := t.TempDir()
 	run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, "other"))
-	conf := fmt.Sprintf("Host *\n  IdentityFile %s\n  IdentitiesOnly yes\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n", filepath.Join(dir, "other"))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "ssh_config"), []byte(conf), 0o600))
-	bin := filepath.Join(dir, "bin")
-	require.NoError(t, os.Mkdir(bin, 0o755))
-	wrapper := fmt.Sprintf("#!/bin/sh\nexec /usr/bin/ssh -F %s \"$@\"\n", filepath.Join(dir, "ssh_config"))
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "ssh"), []byte(wrapper), 0o755))
+	bin := sshWithKey(t, dir, filepath.Join(dir, "other"))
 
 	before := takeSnapshot(t)
 	seen, err := os.ReadFile(log)
