@@ -10,6 +10,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/output"
+
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -209,7 +211,7 @@ func (l *Lab) ShowComparison(ctx context.Context) error {
 	WriteComparison(l.Out, a)
 	l.printf("\n")
 	checks := CheckOrdering(l.Cmp, a)
-	verify.WriteChecks(l.Out, checks)
+	output.WriteChecks(l.Out, checks)
 	if n := verify.Failed(checks); n > 0 {
 		return fmt.Errorf("%w: %d of %d", ErrOrdering, n, len(checks))
 	}

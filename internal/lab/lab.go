@@ -58,8 +58,8 @@ type Lab struct {
 	Def *labfile.Lab
 	// Cmp is the comparison file beside it, if there is one.
 	Cmp *labfile.Comparison
-	// Collect, if set, receives verify's report instead of LAB_REPORT's
-	// file: a run on several engines writes one report of them all.
+	// Collect, if set, receives verify's report: the caller writes the
+	// report files and the CI's views (one engine's, or one of them all).
 	Collect func(report.Report)
 	// Status, if set, is told in a few words what the lab is doing
 	// ("building v1", "verify 10/10 passed"): a run on several engines
@@ -170,10 +170,10 @@ func (l *Lab) warnPlaintext(c *client.Client) {
 	}
 }
 
-// OpenOn opens the lab (OpenOffline) and connects it to one engine of
+// OpenOn opens the lab (Open) and connects it to one engine of
 // LAB_ENGINES: an engine URL or a docker context's name.
-func OpenOn(ctx context.Context, out io.Writer, target string) (*Lab, func(), error) {
-	l, err := OpenOffline(out)
+func OpenOn(ctx context.Context, env Env, target string) (*Lab, func(), error) {
+	l, err := Open(env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -244,22 +244,32 @@ func (l *Lab) buildSession(ctx context.Context) (string, error) {
 	return s.ID(), nil
 }
 
-// OpenOffline reads the settings and finds the project folder, for steps
-// that need no engine.
-func OpenOffline(out io.Writer) (*Lab, error) {
-	s, err := settings.FromEnv(os.Getenv)
+// Env is what a run of the lab takes from whoever runs it: where its words
+// go, its settings' variables, and the folder it starts in (the lab's is
+// found there or above). The targets pass the process's; a test or another
+// program passes its own.
+type Env struct {
+	Out    io.Writer
+	Getenv func(string) string
+	Dir    string
+}
+
+// Open reads the settings, finds the project folder and reads its lab
+// file, for steps that need no engine (Connect connects it to one).
+func Open(env Env) (*Lab, error) {
+	s, err := settings.FromEnv(env.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	wd, err := os.Getwd()
-	if err != nil {
+	root, err := FindRoot(env.Dir)
+	if errors.Is(err, ErrNoProject) && s.Dockerfiles != "" {
+		// The lab file is elsewhere: the project is the module being
+		// worked on (its app/ and build/), else the folder itself.
+		root = moduleRoot(env.Dir)
+	} else if err != nil {
 		return nil, err
 	}
-	root, err := FindRoot(wd)
-	if err != nil {
-		return nil, err
-	}
-	l := New(nil, s, root, out)
+	l := New(nil, s, root, env.Out)
 	if l.defErr != nil {
 		return nil, l.defErr
 	}
@@ -280,7 +290,7 @@ func (l *Lab) displayPath(path string) string {
 }
 
 // ErrNoProject says the lab's files were not found.
-var ErrNoProject = errors.New("dockerfiles/lab.yaml not found here or above: run the lab from the multistage-lab folder")
+var ErrNoProject = errors.New("dockerfiles/lab.yaml not found here or above: run the lab from the folder that holds dockerfiles/lab.yaml, or point LAB_DOCKERFILES at the folder that holds your lab.yaml")
 
 // FindRoot returns dir or its nearest parent that holds the lab's files.
 func FindRoot(dir string) (string, error) {
@@ -293,6 +303,21 @@ func FindRoot(dir string) (string, error) {
 			return "", ErrNoProject
 		}
 		dir = parent
+	}
+}
+
+// moduleRoot is dir's nearest folder (dir or above) holding a go.mod, else
+// dir.
+func moduleRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
 	}
 }
 

@@ -2,9 +2,6 @@ package lab
 
 import (
 	"context"
-	"io"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -29,6 +26,7 @@ func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []s
 			ImageStore: st.String(), OS: v.Os, Arch: v.Arch},
 		Builder:     verify.DetectBuilder(inv.Images[l.runImage().Name]),
 		Explanation: why,
+		LabFile:     l.displayPath(l.Def.Path),
 	}
 	for _, im := range l.Images() {
 		f := inv.Images[im.Name]
@@ -48,7 +46,7 @@ func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []s
 		if !c.Pass {
 			status = "fail"
 		}
-		r.Assertions = append(r.Assertions, report.Check{Name: c.Name, Status: status, Expected: c.Expected, Actual: c.Actual})
+		r.Assertions = append(r.Assertions, report.Check{Name: c.Name, Status: status, Expected: c.Expected, Actual: c.Actual, Line: c.Line})
 	}
 	r.Failed = verify.Failed(checks)
 	r.Passed = len(checks) - r.Failed
@@ -59,38 +57,4 @@ func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []s
 		return report.Report{}, err
 	}
 	return r, nil
-}
-
-// reportPath is where the report goes: LAB_REPORT_FILE, else
-// build/report.<ext> in the project.
-func (l *Lab) reportPath() string {
-	if p := l.Settings.ReportFile; p != "" {
-		return p
-	}
-	return filepath.Join(l.Root, "build", "report."+l.Settings.Report.Extension())
-}
-
-func (l *Lab) writeReport(ctx context.Context, inv Inventory, checks []Check, why []string, start time.Time) error {
-	r, err := l.Report(ctx, inv, checks, why, start)
-	if err != nil {
-		return err
-	}
-	path := l.reportPath()
-	if path == "-" {
-		return l.Settings.Report.Write(l.Out, r)
-	}
-	if l.Settings.Report == report.Markdown && len(r.Sizes) > 0 {
-		// The chart goes beside the report, linked as an image: GitHub
-		// strips SVG written inline into Markdown.
-		svg := strings.TrimSuffix(path, filepath.Ext(path)) + ".sizes.svg"
-		if err := report.WriteFile(svg, func(w io.Writer) error { return report.WriteSVG(w, r) }); err != nil {
-			return err
-		}
-		r.Chart = filepath.Base(svg)
-	}
-	if err := report.WriteFile(path, func(w io.Writer) error { return l.Settings.Report.Write(w, r) }); err != nil {
-		return err
-	}
-	l.printf("report (%s): %s\n", l.Settings.Report, path)
-	return nil
 }

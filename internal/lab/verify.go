@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/output"
+
 	"github.com/docker/docker/errdefs"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
@@ -103,8 +105,8 @@ func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
 }
 
 // Verify gathers the inventory, evaluates every assertion, prints each (and
-// why v1, v2 and runtime differ, if they do), writes the report LAB_REPORT
-// asks for, and returns ErrAssertions if any failed.
+// why v1, v2 and runtime differ, if they do), gives the report to Collect
+// if it is set, and returns ErrAssertions if any failed.
 func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 	start := time.Now()
 	l.status("verify: reading the images")
@@ -123,7 +125,7 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 		bases = append(bases, inv.Bases[b.Role].Ref+" "+baseKind(inv, b.Role))
 	}
 	l.printf("==> verify on %s (bases: %s)\n", on, strings.Join(bases, ", "))
-	verify.WriteChecks(l.Out, checks)
+	output.WriteChecks(l.Out, checks)
 	why := verify.ExplainSameID(l.Def, inv)
 	if len(why) > 0 {
 		l.printf("Why the IDs differ:\n")
@@ -131,17 +133,12 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 			l.printf("  - %s\n", w)
 		}
 	}
-	switch {
-	case l.Collect != nil:
+	if l.Collect != nil {
 		r, err := l.Report(ctx, inv, checks, why, start)
 		if err != nil {
 			return checks, err
 		}
 		l.Collect(r)
-	case l.Settings.Report != "":
-		if err := l.writeReport(ctx, inv, checks, why, start); err != nil {
-			return checks, err
-		}
 	}
 	if n := verify.Failed(checks); n > 0 {
 		return checks, fmt.Errorf("%w: %d of %d", ErrAssertions, n, len(checks))

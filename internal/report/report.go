@@ -29,6 +29,9 @@ type Report struct {
 	// Chart is the SVG file the Markdown report links for its size chart,
 	// written beside it ("" for none: the text chart is always there).
 	Chart string `json:"-"`
+	// LabFile is the lab file whose checks these are, as the user names it
+	// (dockerfiles/lab.yaml).
+	LabFile string `json:"lab_file,omitempty"`
 }
 
 // Engine names the engine verify ran against.
@@ -71,6 +74,8 @@ type Check struct {
 	Status   string `json:"status"` // "pass" or "fail"
 	Expected string `json:"expected"`
 	Actual   string `json:"actual"`
+	// Line is the check's line in the lab file.
+	Line int `json:"line,omitempty"`
 }
 
 // BuildRun is one build done in the same run, with its time.

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/multistage-lab/multistage-lab/internal/fleet"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
@@ -23,19 +23,19 @@ import (
 // whose summary is its answer (live) shows a live board, a line per
 // engine; otherwise, and for a step whose output is its answer (images,
 // run), each engine's lines are prefixed with its name.
-func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context.Context) error, live bool) error {
+func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bool) error {
 	s := checked.Settings
-	fmt.Fprintf(os.Stdout, "==> on %d engines, %d at a time: %s\n", len(s.Engines), s.EnginesParallel, strings.Join(s.Engines, ", "))
-	var out fleet.Output = fleet.NewLines(os.Stdout, s.Engines)
+	fmt.Fprintf(env.Out, "==> on %d engines, %d at a time: %s\n", len(s.Engines), s.EnginesParallel, strings.Join(s.Engines, ", "))
+	var out fleet.Output = fleet.NewLines(env.Out, s.Engines)
 	var board *fleet.Board
 	logs := filepath.Join(checked.Root, "build", "logs")
-	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && fleet.Redraws(os.Stdout))) {
-		board = fleet.NewBoard(os.Stdout, s.Engines, func() (int, int) { return fleet.Size(os.Stdout) }, logs)
+	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && fleet.Redraws(env.Out))) {
+		board = fleet.NewBoard(env.Out, s.Engines, func() (int, int) { return fleet.Size(env.Out) }, logs)
 		out = board
 		defer context.AfterFunc(ctx, board.Freeze)()
 	}
 	runs := fleet.Each(ctx, s.Engines, s.EnginesParallel, out, func(ctx context.Context, engine string, out io.Writer, status func(string)) (*report.Report, error) {
-		l, closeLab, err := lab.OpenOn(ctx, out, engine)
+		l, closeLab, err := lab.OpenOn(ctx, lab.Env{Out: out, Getenv: env.Getenv, Dir: env.Dir}, engine)
 		if err != nil {
 			return nil, err
 		}
@@ -48,17 +48,21 @@ func runFleet(ctx context.Context, checked *lab.Lab, step func(*lab.Lab, context
 	})
 	if board != nil {
 		board.Close()
-		showFailedLogs(os.Stdout, runs, board.Logs())
+		showFailedLogs(env.Out, env.Dir, runs, board.Logs())
 	}
-	fmt.Fprintln(os.Stdout)
-	fleet.WriteSummary(os.Stdout, runs)
+	fmt.Fprintln(env.Out)
+	fleet.WriteSummary(env.Out, runs)
 	if board != nil {
-		fmt.Fprintf(os.Stdout, "each engine's output: %s\n", displayPath(logs))
+		fmt.Fprintf(env.Out, "each engine's output: %s\n", displayPath(env.Dir, logs))
 	}
+	fl := fleet.Fleet(runs)
 	if s.Report != "" {
-		if err := writeFleetReport(checked, fleet.Fleet(runs)); err != nil {
+		if err := output.ReportFileIn(checked.Root, s.Report, s.ReportFile).WriteFleet(env.Out, fl); err != nil {
 			return err
 		}
+	}
+	if err := output.GitHubFrom(env.Getenv, checked.Root).Fleet(env.Out, fl); err != nil {
+		return err
 	}
 	var worst error
 	failed := 0
@@ -83,7 +87,7 @@ const failedLogLines = 15
 
 // showFailedLogs prints the last lines of each failed engine's log (an
 // interrupt's are not: every engine has the same), each under its name.
-func showFailedLogs(w io.Writer, runs []fleet.Run, logs []string) {
+func showFailedLogs(w io.Writer, dir string, runs []fleet.Run, logs []string) {
 	for i, r := range runs {
 		if r.Err == nil || errors.Is(r.Err, context.Canceled) || logs[i] == "" {
 			continue
@@ -92,19 +96,17 @@ func showFailedLogs(w io.Writer, runs []fleet.Run, logs []string) {
 		if err != nil || len(lines) < 2 {
 			continue // a log of the error alone says what the summary says
 		}
-		fmt.Fprintf(w, "\n%s failed; the end of %s:\n", r.Engine, displayPath(logs[i]))
+		fmt.Fprintf(w, "\n%s failed; the end of %s:\n", r.Engine, displayPath(dir, logs[i]))
 		for _, line := range lines {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
 }
 
-// displayPath is path relative to the working folder if it is inside it.
-func displayPath(path string) string {
-	if wd, err := os.Getwd(); err == nil {
-		if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
-			return rel
-		}
+// displayPath is path relative to the working folder wd if it is inside it.
+func displayPath(wd, path string) string {
+	if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
 	}
 	return path
 }
@@ -115,37 +117,4 @@ func rank(err error) int {
 		return 1000
 	}
 	return ExitCode(err)
-}
-
-// writeFleetReport writes the report of every engine where LAB_REPORT_FILE
-// says (default build/report.<ext>); a Markdown report gets each engine's
-// chart as an SVG file beside it.
-func writeFleetReport(l *lab.Lab, fl report.Fleet) error {
-	format := l.Settings.Report
-	path := l.Settings.ReportFile
-	if path == "" {
-		path = filepath.Join(l.Root, "build", "report."+format.Extension())
-	}
-	if path == "-" {
-		return format.WriteFleet(os.Stdout, fl)
-	}
-	if format == report.Markdown {
-		for i, e := range fl.Engines {
-			if e.Report == nil || len(e.Report.Sizes) == 0 {
-				continue
-			}
-			svg := fmt.Sprintf("%s.engine%d.sizes.svg", strings.TrimSuffix(path, filepath.Ext(path)), i+1)
-			r := *e.Report
-			if err := report.WriteFile(svg, func(w io.Writer) error { return report.WriteSVG(w, r) }); err != nil {
-				return err
-			}
-			r.Chart = filepath.Base(svg)
-			fl.Engines[i].Report = &r
-		}
-	}
-	if err := report.WriteFile(path, func(w io.Writer) error { return format.WriteFleet(w, fl) }); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stdout, "report (%s, %d engines): %s\n", format, len(fl.Engines), path)
-	return nil
 }

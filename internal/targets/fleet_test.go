@@ -40,7 +40,7 @@ func TestAFailedEnginesLogEndIsShown(t *testing.T) {
 		{Engine: "d", Err: fmt.Errorf("build multi-state:v1: %w", context.Canceled)},
 	}
 	var out strings.Builder
-	showFailedLogs(&out, runs, logs)
+	showFailedLogs(&out, t.TempDir(), runs, logs)
 	got := out.String()
 	assert.True(t, strings.HasPrefix(got, "\nb failed; the end of "+logs[1]+":\n    line 18\n"), got)
 	assert.True(t, strings.HasSuffix(got, "    FAIL  7. a runtime container prints Hello World\n    Error: assertions failed: 1 of 10\n"), got)

@@ -1,5 +1,7 @@
 // Package targets runs the lab's steps for the Mage targets, so each target
-// is one line and the exit code follows the README's table.
+// is one line and the exit code follows the README's table. What a run
+// takes from the process (its streams, variables, folder and arguments) is
+// an Env: the targets pass the process's, a test its own.
 package targets
 
 import (
@@ -13,39 +15,68 @@ import (
 	"github.com/magefile/mage/mg"
 
 	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/output"
+	"github.com/multistage-lab/multistage-lab/internal/report"
 )
+
+// Env is what a run takes from whoever runs it.
+type Env struct {
+	output.Streams
+	// Getenv reads the settings' variables (LAB_*, GITHUB_*).
+	Getenv func(string) string
+	// Dir is where the run starts: the lab is found there or above.
+	Dir string
+	// Args are the targets as the user typed them, for the lock's label.
+	Args []string
+}
+
+// Process is the running process's Env: its standard streams, its
+// environment, its working folder and the targets it was given.
+func Process() Env {
+	dir, err := os.Getwd()
+	if err != nil {
+		dir = "."
+	}
+	return Env{Streams: output.Std(), Getenv: os.Getenv, Dir: dir, Args: os.Args[1:]}
+}
+
+func (e Env) lab() lab.Env { return lab.Env{Out: e.Out, Getenv: e.Getenv, Dir: e.Dir} }
+
+// Step is one of the lab's steps on an engine.
+type Step func(*lab.Lab, context.Context) error
 
 // Run opens the lab (settings, project folder, the lab file with its
 // Dockerfiles, engine, in that order, so bad input is reported before any
-// engine call), runs step, and turns its error into the documented exit
-// code.
+// engine call), runs step under the engine's lock, writes the report and
+// the CI's views of what verify found, and turns its error into the
+// documented exit code.
 // On several engines (LAB_ENGINES) a terminal shows a live line per
 // engine, then the summary.
-func Run(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, step, true, true)
+func Run(ctx context.Context, env Env, step Step) error {
+	return run(ctx, env, step, true, true)
 }
 
 // Show is Run for a step whose output is its answer (the image table, the
 // program's output): on several engines each engine's lines are shown,
 // prefixed with its name, on a terminal too.
-func Show(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, step, false, true)
+func Show(ctx context.Context, env Env, step Step) error {
+	return run(ctx, env, step, false, true)
 }
 
 // Read is Show for a step that only reads the engine (the image table): it
 // takes no lock, so it answers while another run works there.
-func Read(ctx context.Context, step func(*lab.Lab, context.Context) error) error {
-	return run(ctx, step, false, false)
+func Read(ctx context.Context, env Env, step Step) error {
+	return run(ctx, env, step, false, false)
 }
 
 // locked runs step under the engine's lock (see lab.Lock) when lock is
 // set: every step that changes the engine.
-func locked(step func(*lab.Lab, context.Context) error, lock bool) func(*lab.Lab, context.Context) error {
+func locked(step Step, name string, lock bool) Step {
 	if !lock {
 		return step
 	}
 	return func(l *lab.Lab, ctx context.Context) error {
-		release, err := l.Lock(ctx, Name())
+		release, err := l.Lock(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -54,11 +85,11 @@ func locked(step func(*lab.Lab, context.Context) error, lock bool) func(*lab.Lab
 	}
 }
 
-// Name is the target this process runs, as the user typed it ("build",
+// Name is the target a run runs, as the user typed it ("build",
 // "clean:all"), for the lock's labels: mage runs the compiled targets with
 // their names as arguments, and none for the default target.
-func Name() string {
-	for _, a := range os.Args[1:] {
+func (e Env) Name() string {
+	for _, a := range e.Args {
 		if !strings.HasPrefix(a, "-") {
 			return a
 		}
@@ -66,22 +97,48 @@ func Name() string {
 	return "all"
 }
 
-func run(ctx context.Context, step func(*lab.Lab, context.Context) error, live, lock bool) error {
-	step = locked(step, lock)
+func run(ctx context.Context, env Env, step Step, live, lock bool) error {
+	step = locked(step, env.Name(), lock)
 	// Mage cancels ctx on Ctrl-C; SIGTERM (a CI job's timeout, docker stop,
 	// kill) is made to do the same, so the lab cleans up either way.
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	l, err := lab.OpenOffline(os.Stdout)
+	l, err := lab.Open(env.lab())
 	if err == nil && len(l.Settings.Engines) > 0 {
-		err = runFleet(ctx, l, step, live)
+		err = runFleet(ctx, env, l, step, live)
 	} else if err == nil {
-		var closeLab func()
-		if closeLab, err = l.Connect(ctx); err == nil {
-			defer closeLab()
-			err = step(l, ctx)
-		}
+		err = runOne(ctx, env, l, step)
 	}
+	return exit(err)
+}
+
+// runOne runs step on the one engine, then writes what verify found (if
+// it ran) as LAB_REPORT asks and as the CI's views show it.
+func runOne(ctx context.Context, env Env, l *lab.Lab, step Step) error {
+	closeLab, err := l.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeLab()
+	var verified *report.Report
+	l.Collect = func(r report.Report) { verified = &r }
+	err = step(l, ctx)
+	if verified == nil {
+		return err
+	}
+	var errs []error
+	if l.Settings.Report != "" {
+		errs = append(errs, output.ReportFileIn(l.Root, l.Settings.Report, l.Settings.ReportFile).Write(env.Out, *verified))
+	}
+	errs = append(errs, output.GitHubFrom(env.Getenv, l.Root).Report(env.Out, *verified))
+	if err != nil {
+		return err // the step's own error says most
+	}
+	return errors.Join(errs...)
+}
+
+// exit turns the lab's error into mage's exit code and message.
+func exit(err error) error {
 	if err == nil {
 		return nil
 	}
@@ -92,20 +149,17 @@ func run(ctx context.Context, step func(*lab.Lab, context.Context) error, live, 
 }
 
 // RunOffline runs a step that needs no engine.
-func RunOffline(step func(*lab.Lab) error) error {
-	l, err := lab.OpenOffline(os.Stdout)
+func RunOffline(env Env, step func(*lab.Lab) error) error {
+	l, err := lab.Open(env.lab())
 	if err == nil {
 		err = step(l)
 	}
-	if err == nil {
-		return nil
-	}
-	return mg.Fatal(ExitCode(err), err)
+	return exit(err)
 }
 
 // Build runs the build of the lab file's image with the given name.
-func Build(ctx context.Context, name string) error {
-	return Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+func Build(ctx context.Context, env Env, name string) error {
+	return Run(ctx, env, func(l *lab.Lab, ctx context.Context) error {
 		im, err := l.ImageNamed(name)
 		if err != nil {
 			return err

@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"fmt"
-	"io"
 	"slices"
 
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
@@ -14,6 +12,8 @@ type Check struct {
 	Pass     bool
 	Expected string
 	Actual   string
+	// Line is the check's line in the lab file.
+	Line int
 }
 
 // MiB is the unit of at-most-base's slack.
@@ -52,7 +52,7 @@ func Evaluate(def *labfile.Lab, inv Inventory) []Check {
 	out := make([]Check, 0, len(def.Checks))
 	for _, c := range def.Checks {
 		r := e.check(c)
-		r.Name = c.Name
+		r.Name, r.Line = c.Name, c.Line
 		out = append(out, r)
 	}
 	return out
@@ -67,16 +67,4 @@ func Failed(checks []Check) int {
 		}
 	}
 	return n
-}
-
-// WriteChecks prints each check as PASS or FAIL with expected and actual.
-func WriteChecks(w io.Writer, checks []Check) {
-	for _, c := range checks {
-		status := "PASS"
-		if !c.Pass {
-			status = "FAIL"
-		}
-		fmt.Fprintf(w, "%s  %s\n      expected: %s\n      actual:   %s\n", status, c.Name, c.Expected, c.Actual)
-	}
-	fmt.Fprintf(w, "%d of %d assertions passed\n", len(checks)-Failed(checks), len(checks))
 }

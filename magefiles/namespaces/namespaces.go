@@ -17,26 +17,26 @@ import (
 type Build mg.Namespace
 
 // V1 builds multi-state:v1 from the Dockerfile with numbered stages.
-func (Build) V1(ctx context.Context) error { return targets.Build(ctx, "v1") }
+func (Build) V1(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "v1") }
 
 // V2 builds multi-state:v2 from the Dockerfile with named stages.
-func (Build) V2(ctx context.Context) error { return targets.Build(ctx, "v2") }
+func (Build) V2(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "v2") }
 
 // Builder builds multi-state:builder, the v2 Dockerfile's builder stage.
-func (Build) Builder(ctx context.Context) error { return targets.Build(ctx, "builder") }
+func (Build) Builder(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "builder") }
 
 // Runtime builds multi-state:runtime, the v2 Dockerfile's runtime stage.
-func (Build) Runtime(ctx context.Context) error { return targets.Build(ctx, "runtime") }
+func (Build) Runtime(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "runtime") }
 
 // Image builds the lab file's image of that name (try: go tool mage build:image v1).
-func (Build) Image(ctx context.Context, name string) error { return targets.Build(ctx, name) }
+func (Build) Image(ctx context.Context, name string) error { return targets.Build(ctx, targets.Process(), name) }
 
 // Verify holds the checks beyond the lab's assertions.
 type Verify mg.Namespace
 
 // Rebuild rebuilds the lab without the cache and checks the binary is byte-identical.
 func (Verify) Rebuild(ctx context.Context) error {
-	return targets.Run(ctx, func(l *lab.Lab, ctx context.Context) error {
+	return targets.Run(ctx, targets.Process(), func(l *lab.Lab, ctx context.Context) error {
 		_, err := l.VerifyRebuild(ctx)
 		return err
 	})
@@ -47,7 +47,7 @@ type Clean mg.Namespace
 
 // All removes every container and image on the engine; needs LAB_CONFIRM=clean-all.
 func (Clean) All(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).CleanAll)
+	return targets.Run(ctx, targets.Process(), (*lab.Lab).CleanAll)
 }
 
 // Base manages the golang and alpine base images.
@@ -55,10 +55,10 @@ type Base mg.Namespace
 
 // Standins makes offline stand-ins for golang:latest and alpine:latest where absent.
 func (Base) Standins(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).MakeStandins)
+	return targets.Run(ctx, targets.Process(), (*lab.Lab).MakeStandins)
 }
 
 // Remove removes the stand-in base images; a real image is never removed.
 func (Base) Remove(ctx context.Context) error {
-	return targets.Run(ctx, (*lab.Lab).RemoveStandins)
+	return targets.Run(ctx, targets.Process(), (*lab.Lab).RemoveStandins)
 }
