@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 func cli(t *testing.T, env []string, args ...string) string {
@@ -26,6 +27,7 @@ func cli(t *testing.T, env []string, args ...string) string {
 // connect reaches the engine, or skips (fails in CI) when none answers.
 func connect(t *testing.T) *client.Client {
 	t.Helper()
+	testkit.NeedEngine(t)
 	c, err := engine.Connect(t.Context())
 	if err != nil {
 		if os.Getenv("CI") == "true" {

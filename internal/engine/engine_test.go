@@ -50,6 +50,7 @@ func TestConnectWithABadHost(t *testing.T) {
 }
 
 func TestConnectToTheEngine(t *testing.T) {
+	testkit.NeedEngine(t)
 	if os.Getenv("DOCKER_HOST") == "" {
 		if _, err := os.Stat(filepath.FromSlash("/var/run/docker.sock")); err != nil && os.Getenv("CI") != "true" {
 			t.Skip("no engine socket here")
@@ -95,6 +96,7 @@ func TestDockerContext(t *testing.T) {
 		assert.Contains(t, err.Error(), `docker context "nowhere" not found`)
 	})
 	t.Run("a context that reaches the engine", func(t *testing.T) {
+		testkit.NeedEngine(t)
 		if _, err := os.Stat("/var/run/docker.sock"); err != nil {
 			t.Skip("no engine socket here")
 		}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
+
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/stretchr/testify/assert"
@@ -29,26 +31,26 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 		summaries = append(summaries, container.Summary{ID: c.ID, Names: []string{"/" + c.Name}, Image: image, ImageID: e.ContainerImage[c.ID], State: c.State, Labels: e.ContainerLabels[c.ID]})
 	}
 	var removedContainers, removedImages []string
-	fc := &fakeClient{
-		imageList: func(o image.ListOptions) ([]image.Summary, error) {
+	fc := &enginetest.Fake{
+		ImageListFunc: func(o image.ListOptions) ([]image.Summary, error) {
 			require.True(t, o.All, "intermediate steps too")
 			return e.Images, nil
 		},
-		containerList: func(o container.ListOptions) ([]container.Summary, error) {
+		ContainerListFunc: func(o container.ListOptions) ([]container.Summary, error) {
 			require.True(t, o.All)
 			return summaries, nil
 		},
-		containerInfo: func(id string) (container.InspectResponse, error) {
+		ContainerInspectFunc: func(id string) (container.InspectResponse, error) {
 			made := map[string]string{"c-old": "multi-state:runtime", "c-lab": "golang"}[id]
 			require.NotEmpty(t, made, "only a container listed by its image ID is inspected")
 			return container.InspectResponse{Config: &container.Config{Image: made}}, nil
 		},
-		containerRemove: func(id string, o container.RemoveOptions) error {
+		ContainerRemoveFunc: func(id string, o container.RemoveOptions) error {
 			assert.True(t, o.Force, "a running lab container is removed too")
 			removedContainers = append(removedContainers, id)
 			return nil
 		},
-		imageRemove: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
+		ImageRemoveFunc: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
 			assert.False(t, o.Force, "a tag is removed without force, so a user's other tag keeps the image")
 			assert.False(t, o.PruneChildren, "parents go only by the record")
 			removedImages = append(removedImages, ref)
@@ -76,11 +78,11 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 
 func TestCleanWithNothingToDo(t *testing.T) {
 	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	fc := &fakeClient{
-		imageList: func(image.ListOptions) ([]image.Summary, error) {
+	fc := &enginetest.Fake{
+		ImageListFunc: func(image.ListOptions) ([]image.Summary, error) {
 			return []image.Summary{{ID: "x", RepoTags: []string{"alpine:latest"}}}, nil
 		},
-		containerList: func(container.ListOptions) ([]container.Summary, error) { return nil, nil },
+		ContainerListFunc: func(container.ListOptions) ([]container.Summary, error) { return nil, nil },
 	}
 	var out strings.Builder
 	require.NoError(t, New(fc, settings.Settings{}, projectRoot(t), &out).Clean(t.Context()))
@@ -99,9 +101,9 @@ func allOnEngine() ([]image.Summary, []container.Summary) {
 
 func TestCleanAllWithoutConfirmationRemovesNothing(t *testing.T) {
 	images, containers := allOnEngine()
-	fc := &fakeClient{
-		imageList:     func(image.ListOptions) ([]image.Summary, error) { return images, nil },
-		containerList: func(container.ListOptions) ([]container.Summary, error) { return containers, nil },
+	fc := &enginetest.Fake{
+		ImageListFunc:     func(image.ListOptions) ([]image.Summary, error) { return images, nil },
+		ContainerListFunc: func(container.ListOptions) ([]container.Summary, error) { return containers, nil },
 		// No remove funcs: calling one would panic on the nil interface.
 	}
 	var out strings.Builder
@@ -114,11 +116,11 @@ func TestCleanAllWithoutConfirmationRemovesNothing(t *testing.T) {
 func TestCleanAllWithConfirmationRemovesEverything(t *testing.T) {
 	images, containers := allOnEngine()
 	var removed int
-	fc := &fakeClient{
-		imageList:       func(image.ListOptions) ([]image.Summary, error) { return images, nil },
-		containerList:   func(container.ListOptions) ([]container.Summary, error) { return containers, nil },
-		containerRemove: func(string, container.RemoveOptions) error { removed++; return nil },
-		imageRemove: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
+	fc := &enginetest.Fake{
+		ImageListFunc:       func(image.ListOptions) ([]image.Summary, error) { return images, nil },
+		ContainerListFunc:   func(container.ListOptions) ([]container.Summary, error) { return containers, nil },
+		ContainerRemoveFunc: func(string, container.RemoveOptions) error { removed++; return nil },
+		ImageRemoveFunc: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
 			assert.True(t, o.Force)
 			removed++
 			return nil, nil

@@ -23,6 +23,7 @@ import (
 // namespace of its own (.ci/run starts an Engine 29.8 and names it in
 // LAB_TEST_ENGINE_2).
 func secondEngineForFleet(t *testing.T) string {
+	testkit.NeedEngine(t)
 	e := os.Getenv("LAB_TEST_ENGINE_2")
 	if e == "" {
 		if os.Getenv("CI") == "true" {

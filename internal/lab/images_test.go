@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
+
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/registry"
@@ -57,9 +59,9 @@ func TestSplitRef(t *testing.T) {
 
 // baseEngine fakes an engine where no base image exists and pulls fail as
 // they do on a machine that reaches no registry.
-func baseEngine(t *testing.T, imported *[]string) *fakeClient {
-	return &fakeClient{
-		imageInspect: func(ref string) (image.InspectResponse, error) {
+func baseEngine(t *testing.T, imported *[]string) *enginetest.Fake {
+	return &enginetest.Fake{
+		ImageInspectFunc: func(ref string) (image.InspectResponse, error) {
 			for _, r := range *imported {
 				if r == ref {
 					return image.InspectResponse{ID: "sha256:" + strings.TrimSuffix(ref, ":latest"), Config: &dockerspec.DockerOCIImageConfig{ImageConfig: ocispec.ImageConfig{Labels: map[string]string{LabelStandin: "x", LabelStandinCommands: "toolbox"}}}}, nil
@@ -67,16 +69,16 @@ func baseEngine(t *testing.T, imported *[]string) *fakeClient {
 			}
 			return image.InspectResponse{}, notFound(ref)
 		},
-		imagePull: func(ref string) (io.ReadCloser, error) {
+		ImagePullFunc: func(ref string) (io.ReadCloser, error) {
 			return nil, errors.New("dial tcp: lookup registry-1.docker.io: no such host")
 		},
-		imageImport: func(ref string, r io.Reader, o image.ImportOptions) (io.ReadCloser, error) {
+		ImageImportFunc: func(ref string, r io.Reader, o image.ImportOptions) (io.ReadCloser, error) {
 			_, err := io.Copy(io.Discard, r)
 			require.NoError(t, err)
 			*imported = append(*imported, ref)
 			return body(`{"status":"sha256:abc"}`), nil
 		},
-		serverVersion: func() (types.Version, error) { return types.Version{Arch: "amd64"}, nil },
+		ServerVersionFunc: func() (types.Version, error) { return types.Version{Arch: "amd64"}, nil },
 	}
 }
 
@@ -113,14 +115,14 @@ type standinEngine struct {
 	imported []string
 }
 
-func (e *standinEngine) client(t *testing.T) *fakeClient {
+func (e *standinEngine) client(t *testing.T) *enginetest.Fake {
 	standinID := func(ref string) string { return "sha256:standin-" + strings.TrimSuffix(ref, ":latest") }
 	remadeID := func(ref string) string { return "sha256:remade-" + strings.TrimSuffix(ref, ":latest") }
 	if e.commands == "" {
 		e.commands = "toolbox"
 	}
-	return &fakeClient{
-		imageInspect: func(ref string) (image.InspectResponse, error) {
+	return &enginetest.Fake{
+		ImageInspectFunc: func(ref string) (image.InspectResponse, error) {
 			for _, base := range DefaultBaseRefs {
 				remade := slices.Contains(e.imported, base)
 				switch {
@@ -138,29 +140,29 @@ func (e *standinEngine) client(t *testing.T) *fakeClient {
 			}
 			return image.InspectResponse{}, notFound(ref)
 		},
-		imageImport: func(ref string, r io.Reader, o image.ImportOptions) (io.ReadCloser, error) {
+		ImageImportFunc: func(ref string, r io.Reader, o image.ImportOptions) (io.ReadCloser, error) {
 			_, err := io.Copy(io.Discard, r)
 			require.NoError(t, err)
 			assert.True(t, slices.Contains(o.Changes, "LABEL "+LabelStandinCommands+"=toolbox") || slices.Contains(o.Changes, "LABEL "+LabelStandinCommands+"=busybox"), "%v", o.Changes)
 			e.imported = append(e.imported, ref)
 			return body(`{"status":"sha256:abc"}`), nil
 		},
-		serverVersion: func() (types.Version, error) { return types.Version{Arch: "amd64"}, nil },
-		distribution: func(ref string) (registry.DistributionInspect, error) {
+		ServerVersionFunc: func() (types.Version, error) { return types.Version{Arch: "amd64"}, nil },
+		DistributionInspectFunc: func(ref string) (registry.DistributionInspect, error) {
 			e.asked = append(e.asked, ref)
 			if e.registry[ref] {
 				return registry.DistributionInspect{}, nil
 			}
 			return registry.DistributionInspect{}, errors.New("dial tcp: lookup registry-1.docker.io: no such host")
 		},
-		imagePull: func(ref string) (io.ReadCloser, error) {
+		ImagePullFunc: func(ref string) (io.ReadCloser, error) {
 			if !e.registry[ref] {
 				return nil, errors.New("not in the registry")
 			}
 			e.pulled[ref] = true
 			return body(`{"status":"Downloaded newer image"}`), nil
 		},
-		imageRemove: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
+		ImageRemoveFunc: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
 			assert.False(t, o.Force, "a stand-in is never removed by force")
 			e.removed = append(e.removed, ref)
 			return nil, nil

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -25,6 +26,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
@@ -32,7 +34,7 @@ import (
 // engine they skip, except in CI (CI=true), where they fail.
 
 func TestMain(m *testing.M) {
-	if os.Getenv("CI") == "true" {
+	if flag.Parse(); os.Getenv("CI") == "true" && !testing.Short() {
 		// Make the stand-ins from nothing, as a new machine does.
 		if err := removeStandinsFirst(); err != nil {
 			fmt.Fprintln(os.Stderr, "integration setup:", err)
@@ -86,6 +88,7 @@ func findTestRoot() (string, error) {
 // realLab connects to the engine, or skips (fails in CI) when none answers.
 func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
 	t.Helper()
+	testkit.NeedEngine(t)
 	c, err := engine.Connect(t.Context())
 	if err != nil {
 		if os.Getenv("CI") == "true" {
@@ -116,6 +119,7 @@ func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
 // docker runs the docker CLI, the independent witness of what the lab did.
 func docker(t *testing.T, args ...string) string {
 	t.Helper()
+	testkit.NeedEngine(t)
 	out, err := exec.Command("docker", args...).CombinedOutput()
 	require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
 	return strings.TrimSpace(string(out))

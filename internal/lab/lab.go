@@ -76,6 +76,8 @@ type Lab struct {
 	creds    *registryauth.Store
 	session  *session.Session
 
+	connect func(ctx context.Context, target string) (engine.Client, error)
+
 	shell    *standin.Shell
 	shellDir string // where the toolbox was built for this run, if it was
 
@@ -153,7 +155,24 @@ func (l *Lab) ImageNamed(name string) (Image, error) {
 // DOCKER_HOST or the docker CLI's context names, and returns what closes
 // both.
 func (l *Lab) Connect(ctx context.Context) (func(), error) {
+	return l.connectTo(ctx, "")
+}
+
+// connectTo connects the lab to target (a LAB_ENGINES entry), or to the
+// engine DOCKER_HOST or the current context names when target is "".
+func (l *Lab) connectTo(ctx context.Context, target string) (func(), error) {
+	if l.connect != nil {
+		c, err := l.connect(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		l.Client = c
+		return l.Close, nil
+	}
 	c, err := engine.Connect(ctx)
+	if target != "" {
+		c, err = engine.ConnectTo(ctx, target)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -181,13 +200,11 @@ func OpenOn(ctx context.Context, env Env, target string) (*Lab, func(), error) {
 	if l.Settings.Progress == progress.TTY || l.Settings.Progress == progress.Auto {
 		l.Settings.Progress = progress.Plain
 	}
-	c, err := engine.ConnectTo(ctx, target)
+	closeLab, err := l.connectTo(ctx, target)
 	if err != nil {
 		return nil, nil, err
 	}
-	l.Client = c
-	l.warnPlaintext(c)
-	return l, func() { l.Close(); _ = c.Close() }, nil
+	return l, closeLab, nil
 }
 
 // Close ends the lab's BuildKit session, if it opened one, and removes the
@@ -252,6 +269,10 @@ type Env struct {
 	Out    io.Writer
 	Getenv func(string) string
 	Dir    string
+	// Connect, if set, reaches the engine instead of DOCKER_HOST or the
+	// docker CLI's context (target is "" for that one) or LAB_ENGINES's
+	// target: a test's fake engine.
+	Connect func(ctx context.Context, target string) (engine.Client, error)
 }
 
 // Open reads the settings, finds the project folder and reads its lab
@@ -270,6 +291,7 @@ func Open(env Env) (*Lab, error) {
 		return nil, err
 	}
 	l := New(nil, s, root, env.Out)
+	l.connect = env.Connect
 	if l.defErr != nil {
 		return nil, l.defErr
 	}

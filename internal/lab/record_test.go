@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
+
 	"github.com/docker/docker/api/types/image"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,14 +24,14 @@ func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
 	const old = "sha256:a1a1a1a1a1a1ff"
 	require.NoError(t, lg.Add("fake-engine", old))
 	removed := false
-	fc := &fakeClient{
-		imageInspect: func(ref string) (image.InspectResponse, error) {
+	fc := &enginetest.Fake{
+		ImageInspectFunc: func(ref string) (image.InspectResponse, error) {
 			if removed {
 				return image.InspectResponse{}, notFound(ref)
 			}
 			return image.InspectResponse{ID: old}, nil
 		},
-		imageRemove: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
+		ImageRemoveFunc: func(ref string, o image.RemoveOptions) ([]image.DeleteResponse, error) {
 			assert.False(t, o.PruneChildren)
 			removed = true
 			return []image.DeleteResponse{{Deleted: ref}}, nil

@@ -35,7 +35,7 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bo
 		defer context.AfterFunc(ctx, board.Freeze)()
 	}
 	runs := fleet.Each(ctx, s.Engines, s.EnginesParallel, out, func(ctx context.Context, engine string, out io.Writer, status func(string)) (*report.Report, error) {
-		l, closeLab, err := lab.OpenOn(ctx, lab.Env{Out: out, Getenv: env.Getenv, Dir: env.Dir}, engine)
+		l, closeLab, err := lab.OpenOn(ctx, lab.Env{Out: out, Getenv: env.Getenv, Dir: env.Dir, Connect: env.Connect}, engine)
 		if err != nil {
 			return nil, err
 		}

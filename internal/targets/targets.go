@@ -14,6 +14,7 @@ import (
 
 	"github.com/magefile/mage/mg"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -28,6 +29,8 @@ type Env struct {
 	Dir string
 	// Args are the targets as the user typed them, for the lock's label.
 	Args []string
+	// Connect, if set, reaches the engine (see lab.Env): a test's fake.
+	Connect func(ctx context.Context, target string) (engine.Client, error)
 }
 
 // Process is the running process's Env: its standard streams, its
@@ -40,7 +43,9 @@ func Process() Env {
 	return Env{Streams: output.Std(), Getenv: os.Getenv, Dir: dir, Args: os.Args[1:]}
 }
 
-func (e Env) lab() lab.Env { return lab.Env{Out: e.Out, Getenv: e.Getenv, Dir: e.Dir} }
+func (e Env) lab() lab.Env {
+	return lab.Env{Out: e.Out, Getenv: e.Getenv, Dir: e.Dir, Connect: e.Connect}
+}
 
 // Step is one of the lab's steps on an engine.
 type Step func(*lab.Lab, context.Context) error

@@ -1,6 +1,7 @@
 package targets
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,6 +40,9 @@ func setup(m *testing.M) (int, error) {
 		return 0, err
 	}
 	root = filepath.Join(wd, "..", "..")
+	if flag.Parse(); testing.Short() {
+		return m.Run(), nil // the task binary's tests skip (testkit.NeedEngine)
+	}
 	if labBin, err = testkit.TaskBinary(root); err != nil {
 		return 0, err
 	}

@@ -75,6 +75,7 @@ const (
 // does: 128 + the signal.
 func RunTask(t testing.TB, root string, env []string, interrupt os.Signal, args ...string) Outcome {
 	t.Helper()
+	NeedEngine(t)
 	bin, err := TaskBinary(root)
 	require.NoError(t, err)
 	cmd := exec.Command(bin, args...)

@@ -37,6 +37,18 @@ func NeedTool(t testing.TB, tool, remedy string) {
 	t.Skip(msg)
 }
 
+// NeedEngine skips a test that reaches a Docker Engine (or compiles the
+// task binary, which takes most of a minute the first time) under
+// `go test -short`: the fast unit tests need no engine and run in seconds.
+// Without -short such a test runs, and in CI an engine that does not
+// answer fails it.
+func NeedEngine(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test needs a Docker Engine")
+	}
+}
+
 // Serve accepts connections on ln until the test ends, handing each to
 // handle in its own goroutine; ln is closed at the end of the test.
 func Serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {

@@ -1,0 +1,105 @@
+package targets
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/magefile/mage/mg"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
+	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/output"
+)
+
+// These tests run the targets in this process, on an Env of their own:
+// buffers for the streams, a map for the variables, and the fake engine.
+
+// testEnv is an Env in the project folder with these variables and the
+// engine e (nil: a test that must not reach the engine fails if it does).
+func testEnv(t *testing.T, vars map[string]string, e *enginetest.Seed) (Env, *bytes.Buffer) {
+	t.Helper()
+	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	var out, errs bytes.Buffer
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
+	require.NoError(t, err)
+	vars["LAB_PROGRESS"] = "quiet"
+	env := Env{
+		Streams: output.Streams{In: strings.NewReader(""), Out: &out, Err: &errs},
+		Getenv:  func(k string) string { return vars[k] },
+		Dir:     dir,
+		Args:    []string{"verify"},
+		Connect: func(context.Context, string) (engine.Client, error) {
+			if e == nil {
+				t.Error("the engine was reached")
+				return nil, engine.ErrUnreachable
+			}
+			return e.Client(), nil
+		},
+	}
+	return env, &out
+}
+
+func TestABadSettingIsExit2BeforeTheEngine(t *testing.T) {
+	env, out := testEnv(t, map[string]string{"LAB_BUILDER": "kaniko"}, nil)
+	err := Run(t.Context(), env, func(*lab.Lab, context.Context) error {
+		t.Error("the step ran")
+		return nil
+	})
+	require.Error(t, err)
+	assert.Equal(t, 2, mg.ExitStatus(err))
+	assert.Equal(t, `LAB_BUILDER="kaniko" is not valid: use one of buildkit, classic`, err.Error())
+	assert.Empty(t, out.String())
+}
+
+// checkLine is the line of the lab file's check whose name starts with
+// prefix.
+func checkLine(t *testing.T, labFile, prefix string) int {
+	f, err := os.Open(labFile)
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		if strings.Contains(sc.Text(), "name: "+prefix) {
+			return n
+		}
+	}
+	t.Fatalf("%s has no check %s", labFile, prefix)
+	return 0
+}
+
+func TestAFailedCheckIsAnnotatedForGitHub(t *testing.T) {
+	e := enginetest.NewSeed()
+	for _, target := range []string{"v1", "v2", "builder", "runtime"} {
+		e.Images["multi-state:"+target] = enginetest.Built(target)
+	}
+	e.Stdout = "Hello\n" // the program prints something else: check 7 fails
+	summary := filepath.Join(t.TempDir(), "step-summary.md")
+	env, out := testEnv(t, map[string]string{"GITHUB_STEP_SUMMARY": summary}, e)
+	env.Getenv = func(k string) string {
+		return map[string]string{"GITHUB_STEP_SUMMARY": summary, "GITHUB_WORKSPACE": env.Dir, "LAB_PROGRESS": "quiet", "LAB_REPORT": "junit", "LAB_REPORT_FILE": filepath.Join(t.TempDir(), "r.xml")}[k]
+	}
+
+	err := Run(t.Context(), env, func(l *lab.Lab, ctx context.Context) error {
+		_, err := l.Verify(ctx)
+		return err
+	})
+	require.Equal(t, 1, mg.ExitStatus(err), "%v\n%s", err, out)
+	line := checkLine(t, filepath.Join(env.Dir, "dockerfiles", "lab.yaml"), "7.")
+	assert.Contains(t, out.String(), fmt.Sprintf("::error title=7. a runtime container prints Hello World,file=dockerfiles/lab.yaml,line=%d::", line))
+	assert.Equal(t, 1, strings.Count(out.String(), "::error"), "one check failed")
+	assert.Contains(t, out.String(), "FAIL  7. a runtime container prints Hello World", "the terminal's view too")
+	assert.Contains(t, out.String(), "report (junit): ", "and the report file")
+	md, err := os.ReadFile(summary)
+	require.NoError(t, err)
+	assert.Contains(t, string(md), "9 of 10 assertions passed")
+}
