@@ -21,7 +21,10 @@ import (
 // Labels the lab puts on what it creates. The values never vary, so builds
 // of the same inputs keep one image ID.
 const (
-	LabelLab     = "io.multistage-lab.lab"
+	LabelLab = "io.multistage-lab.lab"
+	// LabValue is the seed's lab's value of LabelLab and LabelContainer:
+	// each lab labels what it makes with its lab file's first repository
+	// (see Engine.Lab), so two labs on one engine keep apart.
 	LabValue     = "multi-state"
 	LabelStandin = "io.multistage-lab.standin"
 	// LabelStandinCommands says what a stand-in's /bin holds: "busybox" or
@@ -82,7 +85,7 @@ func (e Engine) isOwnedTag(ref string, labels map[string]string) bool {
 		return true
 	}
 	repo, _ := labfile.SplitTag(ref)
-	return slices.Contains(e.CompareRepositories, repo) && labels[LabelLab] == LabValue
+	return slices.Contains(e.CompareRepositories, repo) && labels[LabelLab] == e.lab()
 }
 
 // Untagged reports whether an image has no tag at all.
@@ -110,13 +113,24 @@ type Engine struct {
 	// ContainerLabels maps a container's ID to its own labels.
 	ContainerLabels map[string]map[string]string
 	Recorded        []string
+	// Lab is the value this lab's labels carry: its lab file's first
+	// repository ("" is the seed's, LabValue).
+	Lab string
+}
+
+// lab is the value of this lab's labels.
+func (e Engine) lab() string {
+	if e.Lab == "" {
+		return LabValue
+	}
+	return e.Lab
 }
 
 // madeByLab reports whether the lab can tell it made an image: the label
 // its BuildKit and comparison builds carry, or its record of what its
 // classic builds committed.
 func (e Engine) madeByLab(s image.Summary) bool {
-	return s.Labels[LabelLab] == LabValue || ledger.Has(e.Recorded, s.ID)
+	return s.Labels[LabelLab] == e.lab() || ledger.Has(e.Recorded, s.ID)
 }
 
 // Select selects what the lab made and nothing else:
@@ -146,7 +160,7 @@ func Select(e Engine) Plan {
 		img, known := byID[imgID]
 		labImage := known && e.madeByLab(img)
 		switch {
-		case e.ContainerLabels[c.ID][LabelContainer] == LabValue, e.isLabName(c.Image) && labImage:
+		case e.ContainerLabels[c.ID][LabelContainer] == e.lab(), e.isLabName(c.Image) && labImage:
 			p.Containers = append(p.Containers, c)
 		case labImage || known && slices.ContainsFunc(img.RepoTags, e.IsLabTag):
 			usedByKept[imgID] = append(usedByKept[imgID], c)

@@ -238,8 +238,13 @@ func (l *Lab) buildLabels(spec buildSpec) map[string]string {
 	if l.Settings.Builder == settings.Classic && l.isLabTag(spec.Tags[0]) {
 		return nil
 	}
-	return map[string]string{LabelLab: LabValue}
+	return map[string]string{LabelLab: l.labValue()}
 }
+
+// labValue is what the lab's labels say: its lab file's first repository
+// (multi-state, LabValue, in the seed's lab), so two labs on one engine
+// each clean only what they made.
+func (l *Lab) labValue() string { return l.Def.Repositories()[0] }
 
 // unlabelledImage is the image a build's lab tag names now, if it has no
 // lab label (a classic build, the lab's or a person's, made it); else "".
@@ -249,7 +254,7 @@ func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
 		return ""
 	}
 	in, err := l.Client.ImageInspect(ctx, spec.Tags[0])
-	if err != nil || (in.Config != nil && in.Config.Labels[LabelLab] == LabValue) {
+	if err != nil || (in.Config != nil && in.Config.Labels[LabelLab] == l.labValue()) {
 		return ""
 	}
 	return in.ID

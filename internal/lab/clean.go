@@ -68,7 +68,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 // readEngine lists every image and container, with the name each container
 // was made from, and the lab's record for this engine.
 func (l *Lab) readEngine(ctx context.Context) (Engine, error) {
-	e := Engine{Repositories: l.Def.Repositories()}
+	e := Engine{Repositories: l.Def.Repositories(), Lab: l.labValue()}
 	if l.Cmp != nil {
 		e.CompareRepositories = l.Cmp.Repositories()
 	}

@@ -110,18 +110,21 @@ func TestCleanRemovesTheLabFilesRepositories(t *testing.T) {
 		}
 		return text
 	})
-	labelled := map[string]string{LabelLab: LabValue}
+	ours := map[string]string{LabelLab: "ci.example/app"} // a lab labels its images with its first repository
+	seeds := map[string]string{LabelLab: LabValue}
 	e := enginetest.NewSeed()
 	fc := e.Client()
 	fc.ImageListFunc = func(image.ListOptions) ([]image.Summary, error) {
 		return []image.Summary{
-			{ID: "sha256:ours", RepoTags: []string{"ci.example/app:v1", "ci.example/app:runtime"}, Labels: labelled},
-			{ID: "sha256:seed", RepoTags: []string{"multi-state:v1"}, Labels: labelled},
+			{ID: "sha256:ours", RepoTags: []string{"ci.example/app:v1", "ci.example/app:runtime"}, Labels: ours},
+			{ID: "sha256:seed", RepoTags: []string{"multi-state:v1"}, Labels: seeds},
+			{ID: "sha256:ours-old", RepoTags: []string{"<none>:<none>"}, Labels: ours},
+			{ID: "sha256:seed-old", RepoTags: []string{"<none>:<none>"}, Labels: seeds},
 		}, nil
 	}
 	l, out := fakeLab(t, fc, dir)
 	require.NoError(t, l.Clean(t.Context()), out.String())
-	assert.ElementsMatch(t, []string{"ci.example/app:v1", "ci.example/app:runtime"}, e.Removed, "this lab's tags, not the seed's")
+	assert.ElementsMatch(t, []string{"ci.example/app:v1", "ci.example/app:runtime", "sha256:ours-old"}, e.Removed, "this lab's tags and its untagged image, not the seed's")
 }
 
 func TestALabFileThatNamesAMissingDockerfile(t *testing.T) {

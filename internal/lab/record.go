@@ -34,7 +34,7 @@ func (l *Lab) ledger(ctx context.Context) (*ledger.Ledger, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	lg, err := ledger.Open(in.ID)
+	lg, err := ledger.Open(in.ID, l.labValue())
 	return lg, in.ID, err
 }
 

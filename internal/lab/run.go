@@ -55,7 +55,7 @@ func (l *Lab) Run(ctx context.Context, ref string) (RunResult, error) {
 
 // createContainer creates (without starting) a labelled container of ref.
 func (l *Lab) createContainer(ctx context.Context, ref string) (string, error) {
-	cfg := &container.Config{Image: ref, Labels: map[string]string{LabelContainer: LabValue}}
+	cfg := &container.Config{Image: ref, Labels: map[string]string{LabelContainer: l.labValue()}}
 	c, err := l.Client.ContainerCreate(ctx, cfg, &container.HostConfig{}, nil, nil, "")
 	if err != nil {
 		return "", fmt.Errorf("create container of %s: %w", ref, err)

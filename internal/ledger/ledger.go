@@ -47,14 +47,15 @@ func Dir() (string, error) {
 	return filepath.Join(base, "multistage-lab", "builds"), nil
 }
 
-// Open returns the record of the engine with this ID (the ID the engine
-// gives in its info, stable for its data root).
-func Open(engineID string) (*Ledger, error) {
+// Open returns the record of one lab (its lab file's first repository) on
+// the engine with this ID (the ID the engine gives in its info, stable for
+// its data root): two labs on one engine keep records of their own.
+func Open(engineID, lab string) (*Ledger, error) {
 	dir, err := Dir()
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(engineID))
+	sum := sha256.Sum256([]byte(engineID + "\n" + lab))
 	return &Ledger{path: filepath.Join(dir, hex.EncodeToString(sum[:8])+".json")}, nil
 }
 

@@ -12,7 +12,7 @@ import (
 
 func open(t *testing.T, engine string) *Ledger {
 	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	l, err := Open(engine)
+	l, err := Open(engine, "multi-state")
 	require.NoError(t, err)
 	return l
 }
@@ -40,13 +40,24 @@ func TestAddHasForget(t *testing.T) {
 
 func TestEnginesHaveRecordsOfTheirOwn(t *testing.T) {
 	a := open(t, "engine-a")
-	b, err := Open("engine-b")
+	b, err := Open("engine-b", "multi-state")
 	require.NoError(t, err)
 	assert.NotEqual(t, a.Path(), b.Path())
 	require.NoError(t, a.Add("engine-a", "aaaaaaaaaaaa"))
 	ids, err := b.IDs()
 	require.NoError(t, err)
 	assert.Empty(t, ids)
+}
+
+func TestLabsHaveRecordsOfTheirOwn(t *testing.T) {
+	seed := open(t, "engine-a")
+	team, err := Open("engine-a", "team/service")
+	require.NoError(t, err)
+	assert.NotEqual(t, seed.Path(), team.Path())
+	require.NoError(t, seed.Add("engine-a", "aaaaaaaaaaaa"))
+	ids, err := team.IDs()
+	require.NoError(t, err)
+	assert.Empty(t, ids, "another lab's clean does not see the seed's builds")
 }
 
 func TestDamagedRecordReadsAsEmpty(t *testing.T) {
@@ -70,7 +81,7 @@ func TestConcurrentAddsAreAllKept(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			other, err := Open("x")
+			other, err := Open("x", "multi-state")
 			if assert.NoError(t, err) {
 				assert.NoError(t, other.Add("x", fmt.Sprintf("%012x", i)))
 			}
