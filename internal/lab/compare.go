@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/output"
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
@@ -152,7 +153,7 @@ func CheckOrdering(c *labfile.Comparison, a []Approach) []Check {
 			diff := max(x-y, y-x)
 			ch.Expected = fmt.Sprintf("within %g MiB", k.WithinMiB)
 			ch.Actual = fmt.Sprintf("%s vs %s (%d bytes apart)", display.HumanSize(x), display.HumanSize(y), diff)
-			ch.Pass = float64(diff) <= k.WithinMiB*verify.MiB
+			ch.Pass = float64(diff) <= k.WithinMiB*checks.MiB
 		case k.Prints != nil:
 			ch.Expected = strings.TrimRight(*k.Prints, "\n") + ", exit 0"
 			ch.Actual = outputs(a)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
@@ -30,7 +31,7 @@ func TestCheckOrdering(t *testing.T) {
 		failed []string
 	}{
 		{"single not larger", approaches(9_000_000, 9_140_000, 9_140_000, 1_600_000), []string{"single stage > builder pattern"}},
-		{"pattern and multi-stage far apart", approaches(841_000_000, 9_140_000, 9_140_000+verify.MiB+1, 1_600_000), []string{"builder pattern ~ multi-stage"}},
+		{"pattern and multi-stage far apart", approaches(841_000_000, 9_140_000, 9_140_000+checks.MiB+1, 1_600_000), []string{"builder pattern ~ multi-stage"}},
 		{"scratch not smaller", approaches(841_000_000, 9_140_000, 9_140_000, 9_140_000), []string{"multi-stage > static on scratch"}},
 	}
 	for _, c := range cases {

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
@@ -116,8 +118,8 @@ func digest(b []byte) string {
 func (l *Lab) programPath() (string, error) {
 	rt := l.runImage()
 	for _, c := range l.Def.Checks {
-		if c.Files != nil && c.Files.Image == rt.Name && len(c.Files.Present) > 0 {
-			return c.Files.Present[0], nil
+		if f, ok := c.Kind.(*checks.Files); ok && f.Image == rt.Name && len(f.Present) > 0 {
+			return f.Present[0], nil
 		}
 	}
 	return "", fmt.Errorf("%w: %s: verify:rebuild compares the program in %s: add a files check with the program's path under present", labfile.ErrInvalid, l.displayPath(l.Def.Path), rt.Tag)

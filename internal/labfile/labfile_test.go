@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,9 +52,9 @@ func TestTheSeedsLab(t *testing.T) {
 	}
 	assert.Equal(t, []string{"golang=golang:latest", "alpine=alpine:latest"}, refs)
 	require.Len(t, l.Checks, 10)
-	assert.Equal(t, "exist", l.Checks[0].Kind())
-	assert.True(t, l.Checks[0].Exist.All)
-	assert.Equal(t, "Hello World\n", l.Checks[8].Run.Stdout)
+	assert.Equal(t, "exist", l.Checks[0].Key)
+	assert.Equal(t, &checks.Exist{All: true}, l.Checks[0].Kind)
+	assert.Equal(t, &checks.Run{Image: "runtime", Stdout: "Hello World\n"}, l.Checks[8].Kind)
 	assert.Len(t, l.Walkthrough, 7)
 	assert.Equal(t, "기존에 생성한 컨테이너와 이미지를 삭제", l.Walkthrough[1].Korean)
 }
@@ -82,7 +84,7 @@ func TestBadLabFiles(t *testing.T) {
 		{"target no stage has", "    target: runtime", "    target: final", "lab.yaml:17: multi-state:runtime: "},
 		{"target no stage has, said", "    target: runtime", "    target: final", "--target final names no stage; the stages are builder (line 1), runtime (line 7)"},
 		{"group names an image not listed", "same-id: [v1, v2, runtime]", "same-id: [v1, v9, runtime]", `lab.yaml:35: check "2. v1, v2 and runtime are one image" names "v9", which is not in images (v1, v2, builder, runtime)`},
-		{"two kinds", "    differ: [builder, runtime]", "    differ: [builder, runtime]\n    same-id: [v1, v2]", `lab.yaml:37: check "3. builder is another image than runtime" has several kinds (same-id, differ): give one per check`},
+		{"two kinds", "    differ: [builder, runtime]", "    differ: [builder, runtime]\n    same-id: [v1, v2]", `lab.yaml:37: check "3. builder is another image than runtime" has several kinds (differ, same-id): give one per check`},
 		{"no kind", "    on-base: [builder, runtime]", "", `lab.yaml:51: check "8. the build used the reported base images" has no kind: give one of exist`},
 		{"a tag twice", "tag: multi-state:v2", "tag: multi-state:v1", `lab.yaml:12: name v1 is listed twice (first at line 10)`},
 		{"a tag without its tag part", "tag: multi-state:v2", "tag: multi-state", `tag "multi-state" has no tag part`},
@@ -134,7 +136,8 @@ func FuzzParse(f *testing.F) {
 			require.NotEmpty(t, im.Name)
 		}
 		for _, c := range l.Checks {
-			require.NotEmpty(t, c.Kind())
+			require.NotEmpty(t, c.Key)
+			require.NotNil(t, c.Kind)
 		}
 	})
 }

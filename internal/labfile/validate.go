@@ -13,6 +13,7 @@ import (
 	"github.com/distribution/reference"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 )
 
@@ -33,9 +34,35 @@ func (b *Base) UnmarshalYAML(n *yaml.Node) error {
 	return decodeAt(n, (*plain)(b), &b.Line)
 }
 
+// UnmarshalYAML reads a check: its name, and each kind key it sets into
+// that kind's type (package checks), refusing unknown keys at any depth.
 func (c *Check) UnmarshalYAML(n *yaml.Node) error {
-	type plain Check
-	return decodeAt(n, (*plain)(c), &c.Line)
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: a check is a mapping: a name and one kind (%s)", n.Line, strings.Join(checks.Keys(), ", "))
+	}
+	c.Line = n.Line
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == "name" {
+			if err := v.Decode(&c.Name); err != nil {
+				return err
+			}
+			continue
+		}
+		kind, ok := checks.New(k.Value)
+		if !ok {
+			return fmt.Errorf("line %d: unknown key %q (known here: name, %s)", k.Line, k.Value, strings.Join(checks.Keys(), ", "))
+		}
+		if err := knownKeys(v, reflect.TypeOf(kind)); err != nil {
+			return err
+		}
+		if err := v.Decode(kind); err != nil {
+			return err
+		}
+		c.Key, c.Kind = k.Value, kind
+		c.keys = append(c.keys, k.Value)
+	}
+	return nil
 }
 
 func (s *Step) UnmarshalYAML(n *yaml.Node) error {
@@ -64,7 +91,7 @@ func knownKeys(n *yaml.Node, t reflect.Type) error {
 		}
 		t = t.Elem()
 	}
-	if t.Kind() != reflect.Struct || n.Kind != yaml.MappingNode || t == reflect.TypeOf(Names{}) {
+	if t.Kind() != reflect.Struct || n.Kind != yaml.MappingNode || t == reflect.TypeOf(checks.Exist{}) {
 		return nil
 	}
 	fields := map[string]reflect.Type{}
@@ -155,14 +182,14 @@ func (l *Lab) check(display string) error {
 		if c.Name == "" {
 			return bad(c.Line, "a check needs a name")
 		}
-		switch k := c.kinds(); len(k) {
+		switch len(c.keys) {
 		case 0:
-			return bad(c.Line, "check %q has no kind: give one of %s", c.Name, kindNames)
+			return bad(c.Line, "check %q has no kind: give one of %s", c.Name, strings.Join(checks.Keys(), ", "))
 		case 1:
 		default:
-			return bad(c.Line, "check %q has several kinds (%s): give one per check", c.Name, strings.Join(k, ", "))
+			return bad(c.Line, "check %q has several kinds (%s): give one per check", c.Name, strings.Join(c.keys, ", "))
 		}
-		names, needBase := c.Images()
+		names, needBase := c.Kind.Images()
 		for _, n := range names {
 			if err := listed(c.Line, "check "+quote(c.Name), n); err != nil {
 				return err
@@ -171,7 +198,7 @@ func (l *Lab) check(display string) error {
 				return bad(c.Line, "check %q needs %s's base: add {role: ..., image: %s} to bases", c.Name, n, n)
 			}
 		}
-		if msg := c.checkParams(); msg != "" {
+		if msg := c.Kind.Invalid(); msg != "" {
 			return bad(c.Line, "check %q: %s", c.Name, msg)
 		}
 	}

@@ -1,8 +1,7 @@
 package verify
 
 import (
-	"slices"
-
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 )
 
@@ -16,44 +15,27 @@ type Check struct {
 	Line int
 }
 
-// MiB is the unit of at-most-base's slack.
-const MiB = 1 << 20
-
 // Needs are what the checks look up beyond each image's inspect: the paths
 // to stat in each image, and the images to run, in the lab file's order.
 func Needs(def *labfile.Lab) (paths map[string][]string, runs []string) {
-	paths = map[string][]string{}
-	add := func(image string, ps ...string) {
-		for _, p := range ps {
-			if p != "" && !slices.Contains(paths[image], p) {
-				paths[image] = append(paths[image], p)
-			}
-		}
-	}
+	var n checks.Needs
 	for _, c := range def.Checks {
-		switch {
-		case c.Files != nil:
-			add(c.Files.Image, c.Files.Present...)
-			add(c.Files.Image, c.Files.Absent...)
-		case c.AtMostBase != nil:
-			add(c.AtMostBase.Image, c.AtMostBase.PlusFile)
-		case c.Run != nil && !slices.Contains(runs, c.Run.Image):
-			runs = append(runs, c.Run.Image)
-		}
+		c.Kind.Need(&n)
 	}
-	return paths, runs
+	if n.Paths == nil {
+		n.Paths = map[string][]string{}
+	}
+	return n.Paths, n.Runs
 }
 
 // Evaluate runs every check of the lab file on an inventory. Each reports
 // expected and actual, and a missing image makes the checks that need it
 // fail with that as the reason.
 func Evaluate(def *labfile.Lab, inv Inventory) []Check {
-	e := evaluation{def: def, inv: inv}
 	out := make([]Check, 0, len(def.Checks))
 	for _, c := range def.Checks {
-		r := e.check(c)
-		r.Name, r.Line = c.Name, c.Line
-		out = append(out, r)
+		v := c.Kind.Evaluate(def, inv)
+		out = append(out, Check{Name: c.Name, Line: c.Line, Pass: v.Pass, Expected: v.Expected, Actual: v.Actual})
 	}
 	return out
 }

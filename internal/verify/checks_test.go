@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -79,7 +80,7 @@ func TestEvaluateEachFault(t *testing.T) {
 		}, []string{"4b"}},
 		{"runtime just over its limit", func(inv *Inventory) {
 			r := inv.Images["runtime"]
-			r.Size = inv.Bases["alpine"].Size + inv.Paths["runtime"]["/myapp/helloworld"].Size + MiB + 1
+			r.Size = inv.Bases["alpine"].Size + inv.Paths["runtime"]["/myapp/helloworld"].Size + checks.MiB + 1
 			inv.Images["runtime"] = r
 		}, []string{"4c"}},
 		{"wrong entrypoint", func(inv *Inventory) {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 )
@@ -80,14 +82,15 @@ func historyAt(h []HistoryEntry, i int) string {
 func ExplainSameID(def *labfile.Lab, inv Inventory) []string {
 	var out []string
 	for _, c := range def.Checks {
-		if c.SameID == nil {
+		same, ok := c.Kind.(*checks.SameID)
+		if !ok || len(*same) == 0 {
 			continue
 		}
-		first, ok := inv.Images[c.SameID[0]]
+		first, ok := inv.Images[(*same)[0]]
 		if !ok || !first.Present {
 			continue
 		}
-		for _, n := range c.SameID[1:] {
+		for _, n := range (*same)[1:] {
 			im, ok := inv.Images[n]
 			if !ok || !im.Present {
 				continue
@@ -96,26 +99,11 @@ func ExplainSameID(def *labfile.Lab, inv Inventory) []string {
 				if len(out) == 0 {
 					out = append(out, inv.Store.IDNote())
 				}
-				out = append(out, fmt.Sprintf("%s vs %s: %s", c.SameID[0], n, e))
+				out = append(out, fmt.Sprintf("%s vs %s: %s", (*same)[0], n, e))
 			}
 		}
 	}
 	return out
-}
-
-// Instruction shortens a history entry to the Dockerfile line it came from.
-func (h HistoryEntry) Instruction() string {
-	s := strings.TrimSpace(h.CreatedBy)
-	s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
-	s = strings.TrimSpace(strings.TrimSuffix(s, "# buildkit"))
-	s = strings.TrimPrefix(s, "RUN ")
-	if strings.HasPrefix(s, "/bin/sh -c ") {
-		s = "RUN " + strings.TrimPrefix(s, "/bin/sh -c ")
-	}
-	if s == "" {
-		s = h.Comment
-	}
-	return s
 }
 
 // DetectBuilder tells from an image's history which builder made it:

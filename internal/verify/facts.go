@@ -1,146 +1,20 @@
-// Package verify holds what the lab learns from the engine, in its own
-// terms, and judges it: Evaluate runs a lab file's checks on an Inventory
-// without touching the engine, so every check is tested on plain values.
+// Package verify judges a lab file's checks on what the lab learned from
+// the engine: Evaluate runs them on an Inventory without touching the
+// engine, so every check is tested on plain values. The kinds of check, and
+// the facts they read, are package checks'.
 package verify
 
-// ImageFacts is what the engine says of one image, in the lab's own terms so
-// that no assertion touches Docker's types.
-type ImageFacts struct {
-	Ref     string
-	Present bool
-	ID      string
-	// Size is the unpacked size, the one the assertions compare on every
-	// image store (see Sizes).
-	Size       int64
-	Sizes      Sizes
-	Entrypoint []string
-	WorkingDir string
-	Layers     []string
-	Labels     map[string]string
-	Created    string
-	Env        []string
-	History    []HistoryEntry
-}
+import "github.com/multistage-lab/multistage-lab/internal/checks"
 
-// HistoryEntry is one step of an image's history, oldest first.
-type HistoryEntry struct {
-	CreatedBy string
-	Size      int64
-	Comment   string
-}
-
-// Sizes are an image's sizes. The assertions compare Unpacked, which means
-// the same on every store.
-type Sizes struct {
-	// Unpacked is the image's layers unpacked: its filesystem on disk.
-	Unpacked int64
-	// Content is the compressed content the containerd store keeps beside
-	// the unpacked layers (0 on a graph driver, which keeps none).
-	Content int64
-	// Engine is the engine's own size of the image, what docker image ls
-	// shows: Unpacked on a graph driver, Content + Unpacked on the
-	// containerd store.
-	Engine int64
-}
-
-// Base is a base image on the engine as the lab found or made it.
-type Base struct {
-	Ref     string
-	ID      string
-	Standin bool
-	// Commands is what a stand-in's /bin holds, "busybox" or "toolbox";
-	// empty for a stand-in an earlier lab made with a shell alone.
-	Commands string
-	// Size is the unpacked size (see Sizes).
-	Size   int64
-	Sizes  Sizes
-	Layers []string
-}
-
-// Kind says "stand-in" or "real".
-func (b Base) Kind() string {
-	if b.Standin {
-		return "stand-in"
-	}
-	return "real"
-}
-
-// PathInfo is what the lab learns of one path in an image's filesystem.
-type PathInfo struct {
-	Path    string
-	Present bool
-	Size    int64
-}
-
-// RunResult is what a container of an image printed and how it ended.
-type RunResult struct {
-	Stdout   string
-	Stderr   string
-	ExitCode int64
-}
-
-// RunOutcome is a run as the checks see it: what it printed, or why it
-// could not run.
-type RunOutcome struct {
-	RunResult
-	Err string
-}
-
-// Inventory is everything the checks look at, gathered from the engine
-// once.
-type Inventory struct {
-	// Images holds the lab file's images by name.
-	Images map[string]ImageFacts
-	// Bases holds the base images by the lab file's roles.
-	Bases map[string]Base
-	// Paths holds, by image name, the paths the checks look up in it.
-	Paths map[string]map[string]PathInfo
-	// Runs holds, by image name, what a container of it printed.
-	Runs map[string]RunOutcome
-	// Store is the engine's image store, which says what an ID is.
-	Store Store
-}
-
-// Store is the engine's image store: a graph driver (overlay2,
-// fuse-overlayfs, ...), or the containerd image store that Docker Engine 29
-// and Docker Desktop use on a fresh install. Image IDs and sizes mean
-// different things on the two.
-type Store struct {
-	Containerd bool
-	// Driver is the graph driver, or the containerd snapshotter.
-	Driver string
-}
-
-// String names the store as the lab's output does.
-func (s Store) String() string {
-	if s.Containerd {
-		return "containerd image store (" + s.Driver + " snapshotter)"
-	}
-	return "graph driver " + s.Driver
-}
-
-// SizeMeaning says what the engine's own size of an image (docker image
-// ls's SIZE) counts on this store.
-func (s Store) SizeMeaning() string {
-	if s.Containerd {
-		return "the compressed content plus the unpacked layers"
-	}
-	return "the unpacked layers"
-}
-
-// IDMeaning says what an image ID is the digest of on this store.
-func (s Store) IDMeaning() string {
-	if s.Containerd {
-		return "the digest of the image's manifest"
-	}
-	return "the digest of the image's config"
-}
-
-// IDNote says what an ID is made of on this store, for an explanation of
-// two IDs that differ.
-func (s Store) IDNote() string {
-	if s.Containerd {
-		return "on the " + s.String() + " an image ID is " + s.IDMeaning() + ", which names the config and each compressed layer: whatever changes the config below changes the ID"
-	}
-	return "on a " + s.String() + " an image ID is " + s.IDMeaning() + ", which lists the layers and records the settings below: whatever changes them changes the ID"
-}
+// The facts the checks read, by the names the lab uses for them.
+type (
+	ImageFacts   = checks.ImageFacts
+	HistoryEntry = checks.HistoryEntry
+	Sizes        = checks.Sizes
+	Base         = checks.Base
+	PathInfo     = checks.PathInfo
+	RunResult    = checks.RunResult
+	RunOutcome   = checks.RunOutcome
+	Inventory    = checks.Inventory
+	Store        = checks.Store
+)

@@ -1,0 +1,139 @@
+// Package checks is the kinds of check a lab file names (exist, same-id,
+// smaller, files, run, ...), each one type in one file: its parameters as
+// the file gives them and what is wrong with them, the facts it needs from
+// the engine beyond each image's inspect, and its verdict on those facts.
+// Kinds lists them by their key in the file. Adding a kind is its file, its
+// entry in Kinds, its test, and its row in the README's table.
+//
+// The facts (Inventory) are gathered by the lab and judged here without
+// the engine, so every kind is tested on plain values.
+package checks
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Kind is one kind of check with its parameters.
+type Kind interface {
+	// Images are the lab images the check names, and whether it needs
+	// each one's base (a bases entry).
+	Images() (names []string, needBase bool)
+	// Invalid says what is wrong with the parameters beyond the image
+	// names, "" if nothing: the lab file is refused with it, with its line.
+	Invalid() string
+	// Need adds what the check looks up beyond each image's inspect.
+	Need(n *Needs)
+	// Evaluate judges the check on what the lab gathered.
+	Evaluate(l Lab, inv Inventory) Verdict
+}
+
+// Kinds are the kinds, by their key in the lab file, in the order the
+// README lists them.
+var Kinds = []struct {
+	Key string
+	New func() Kind
+}{
+	{"exist", func() Kind { return new(Exist) }},
+	{"same-id", func() Kind { return new(SameID) }},
+	{"differ", func() Kind { return new(Differ) }},
+	{"smaller", func() Kind { return new(Smaller) }},
+	{"at-least-base", func() Kind { return new(AtLeastBase) }},
+	{"at-most-base", func() Kind { return new(AtMostBase) }},
+	{"config", func() Kind { return new(Config) }},
+	{"files", func() Kind { return new(Files) }},
+	{"run", func() Kind { return new(Run) }},
+	{"on-base", func() Kind { return new(OnBase) }},
+}
+
+// New is a new, empty kind for its key in the lab file.
+func New(key string) (Kind, bool) {
+	for _, k := range Kinds {
+		if k.Key == key {
+			return k.New(), true
+		}
+	}
+	return nil, false
+}
+
+// Keys are the kinds' keys, in order.
+func Keys() []string {
+	keys := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		keys[i] = k.Key
+	}
+	return keys
+}
+
+// Verdict is a check's outcome: what it expected, what it found, and
+// whether they agree.
+type Verdict struct {
+	Pass     bool
+	Expected string
+	Actual   string
+}
+
+// Lab is what a check asks of the lab file: its images' tags and bases.
+type Lab interface {
+	// ImageNames are every image's name, in build order.
+	ImageNames() []string
+	// TagOf is the image's tag (its name if the file has no such image).
+	TagOf(name string) string
+	// BaseRoleOf is the role of the base the image is built on ("" if
+	// none is listed).
+	BaseRoleOf(name string) string
+}
+
+// Needs are what the checks look up beyond each image's inspect: the paths
+// to stat in each image, and the images to run, in the lab file's order.
+type Needs struct {
+	Paths map[string][]string
+	Runs  []string
+}
+
+// Path asks for paths to be looked up in the image.
+func (n *Needs) Path(image string, paths ...string) {
+	if n.Paths == nil {
+		n.Paths = map[string][]string{}
+	}
+	for _, p := range paths {
+		if p != "" && !slices.Contains(n.Paths[image], p) {
+			n.Paths[image] = append(n.Paths[image], p)
+		}
+	}
+}
+
+// Run asks for a container of the image to be run.
+func (n *Needs) Run(image string) {
+	if !slices.Contains(n.Runs, image) {
+		n.Runs = append(n.Runs, image)
+	}
+}
+
+// MiB is the unit of at-most-base's slack.
+const MiB = 1 << 20
+
+// image is the named image's facts, or why they are missing.
+func image(l Lab, inv Inventory, name string) (ImageFacts, error) {
+	im, ok := inv.Images[name]
+	if !ok || !im.Present {
+		return ImageFacts{}, fmt.Errorf("%s is missing", l.TagOf(name))
+	}
+	return im, nil
+}
+
+// base is the base image the named image is built on, or why it is
+// missing.
+func base(l Lab, inv Inventory, name string) (Base, string, error) {
+	role := l.BaseRoleOf(name)
+	got, ok := inv.Bases[role]
+	if !ok || got.ID == "" {
+		return got, role, fmt.Errorf("the %s base %s is missing", role, got.Ref)
+	}
+	return got, role, nil
+}
+
+// missing is the verdict of a check whose image or base is missing.
+func missing(expected string, err error) Verdict {
+	return Verdict{Expected: expected, Actual: err.Error()}
+}
