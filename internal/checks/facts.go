@@ -98,6 +98,17 @@ type Inventory struct {
 	Runs map[string]RunOutcome
 	// Store is the engine's image store, which says what an ID is.
 	Store Store
+	// Approaches holds, by name, what each approach of a comparison built
+	// and printed.
+	Approaches map[string]ApproachFacts
+}
+
+// ApproachFacts is what one approach of a comparison built (its image's
+// unpacked size) and what a container of it printed, or why it failed.
+type ApproachFacts struct {
+	Size    int64
+	Output  string
+	ExitErr string
 }
 
 // Store is the engine's image store: a graph driver (overlay2,

@@ -46,9 +46,30 @@ var Kinds = []struct {
 	{"on-base", func() Kind { return new(OnBase) }},
 }
 
-// New is a new, empty kind for its key in the lab file.
-func New(key string) (Kind, bool) {
-	for _, k := range Kinds {
+// CompareKinds are the kinds of check a comparison file (compare.yaml)
+// names: they judge the approaches, which take the images' place (a
+// comparison's Lab names approaches, and Inventory.Approaches holds what
+// each built and printed).
+var CompareKinds = []struct {
+	Key string
+	New func() Kind
+}{
+	{"larger", func() Kind { return new(Larger) }},
+	{"about", func() Kind { return new(About) }},
+	{"prints", func() Kind { return new(Prints) }},
+}
+
+// New is a new, empty lab file kind for its key.
+func New(key string) (Kind, bool) { return newIn(Kinds, key) }
+
+// NewCompare is a new, empty comparison kind for its key.
+func NewCompare(key string) (Kind, bool) { return newIn(CompareKinds, key) }
+
+func newIn(table []struct {
+	Key string
+	New func() Kind
+}, key string) (Kind, bool) {
+	for _, k := range table {
 		if k.Key == key {
 			return k.New(), true
 		}
@@ -56,10 +77,18 @@ func New(key string) (Kind, bool) {
 	return nil, false
 }
 
-// Keys are the kinds' keys, in order.
-func Keys() []string {
-	keys := make([]string, len(Kinds))
-	for i, k := range Kinds {
+// Keys are the lab file kinds' keys, in order.
+func Keys() []string { return keysOf(Kinds) }
+
+// CompareKeys are the comparison kinds' keys, in order.
+func CompareKeys() []string { return keysOf(CompareKinds) }
+
+func keysOf(table []struct {
+	Key string
+	New func() Kind
+}) []string {
+	keys := make([]string, len(table))
+	for i, k := range table {
 		keys[i] = k.Key
 	}
 	return keys

@@ -26,11 +26,18 @@ var samples = map[string]struct{ good, bad, why string }{
 	"files":         {good: "{image: runtime, present: [/myapp/helloworld]}", bad: "{image: runtime, absent: [usr/local/go]}", why: `files: "usr/local/go" is not an absolute path`},
 	"run":           {good: `{image: runtime, stdout: "Hello World\n"}`},
 	"on-base":       {good: "[builder, runtime]", bad: "[]", why: "on-base names no image"},
+
+	"larger": {good: "[single stage, builder pattern]", bad: "[a, b, c]", why: "larger names 3 approaches: give two"},
+	"about":  {good: "{approaches: [builder pattern, multi-stage], within-mib: 1}", bad: "{approaches: [a, b]}", why: "about needs within-mib above 0"},
+	"prints": {good: `"Hello World\n"`},
 }
 
 func decode(t *testing.T, key, text string) Kind {
 	t.Helper()
 	k, ok := New(key)
+	if !ok {
+		k, ok = NewCompare(key)
+	}
 	require.True(t, ok, key)
 	var n yaml.Node
 	require.NoError(t, yaml.Unmarshal([]byte(text), &n), text)
@@ -39,14 +46,14 @@ func decode(t *testing.T, key, text string) Kind {
 }
 
 func TestEveryKindReadsItsSample(t *testing.T) {
-	for _, key := range Keys() {
+	for _, key := range append(Keys(), CompareKeys()...) {
 		t.Run(key, func(t *testing.T) {
 			s, ok := samples[key]
 			require.True(t, ok, "kind %s has no sample in this test", key)
 			k := decode(t, key, s.good)
 			assert.Empty(t, k.Invalid())
 			names, _ := k.Images()
-			if key != "exist" {
+			if key != "exist" && key != "prints" {
 				assert.NotEmpty(t, names, "it names its images")
 			}
 			if s.bad != "" {
@@ -54,7 +61,7 @@ func TestEveryKindReadsItsSample(t *testing.T) {
 			}
 		})
 	}
-	assert.Len(t, samples, len(Kinds), "a sample for a kind that is not in Kinds")
+	assert.Len(t, samples, len(Kinds)+len(CompareKinds), "a sample for a kind that is not in Kinds")
 }
 
 func TestNeedsAreGatheredOnceInOrder(t *testing.T) {
@@ -76,5 +83,10 @@ func TestEveryKindIsInTheREADME(t *testing.T) {
 	require.NotNil(t, row, "the README's table has a checks row")
 	for _, key := range Keys() {
 		assert.True(t, strings.Contains(string(row), "`"+key+"`"), "the README's checks row names %s", key)
+	}
+	compare := regexp.MustCompile("(?s)The comparison is a second file.*?\n\n").Find(readme)
+	require.NotNil(t, compare, "the README says what compare.yaml holds")
+	for _, key := range CompareKeys() {
+		assert.True(t, strings.Contains(string(compare), "`"+key), "the README's comparison paragraph names %s", key)
 	}
 }

@@ -135,54 +135,16 @@ func (l *Lab) copyOut(ctx context.Context, ref, path string) ([]byte, error) {
 // is the largest, the builder pattern and multi-stage are about the same,
 // within 1 MiB, and a static binary on scratch is the smallest).
 func CheckOrdering(c *labfile.Comparison, a []Approach) []Check {
-	size := map[string]int64{}
+	inv := checks.Inventory{Approaches: map[string]checks.ApproachFacts{}}
 	for _, x := range a {
-		size[x.Name] = x.Size
+		inv.Approaches[x.Name] = checks.ApproachFacts{Size: x.Size, Output: x.Output, ExitErr: x.ExitErr}
 	}
 	var out []Check
 	for _, k := range c.Checks {
-		ch := Check{Name: k.Name}
-		switch {
-		case k.Larger != nil:
-			big, small := size[k.Larger[0]], size[k.Larger[1]]
-			ch.Expected = k.Larger[0] + " larger"
-			ch.Actual = fmt.Sprintf("%s vs %s", display.HumanSize(big), display.HumanSize(small))
-			ch.Pass = big > small
-		case k.About != nil:
-			x, y := size[k.About[0]], size[k.About[1]]
-			diff := max(x-y, y-x)
-			ch.Expected = fmt.Sprintf("within %g MiB", k.WithinMiB)
-			ch.Actual = fmt.Sprintf("%s vs %s (%d bytes apart)", display.HumanSize(x), display.HumanSize(y), diff)
-			ch.Pass = float64(diff) <= k.WithinMiB*checks.MiB
-		case k.Prints != nil:
-			ch.Expected = strings.TrimRight(*k.Prints, "\n") + ", exit 0"
-			ch.Actual = outputs(a)
-			ch.Pass = allPrint(a, *k.Prints)
-		}
-		out = append(out, ch)
+		v := k.Kind.Evaluate(c, inv)
+		out = append(out, Check{Name: k.Name, Line: k.Line, Pass: v.Pass, Expected: v.Expected, Actual: v.Actual})
 	}
 	return out
-}
-
-func outputs(a []Approach) string {
-	var parts []string
-	for _, x := range a {
-		s := fmt.Sprintf("%q", x.Output)
-		if x.ExitErr != "" {
-			s = x.ExitErr
-		}
-		parts = append(parts, x.Name+": "+s)
-	}
-	return strings.Join(parts, "; ")
-}
-
-func allPrint(a []Approach, want string) bool {
-	for _, x := range a {
-		if x.Output != want || x.ExitErr != "" {
-			return false
-		}
-	}
-	return true
 }
 
 // WriteComparison prints the table and chart of the approaches.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -45,26 +47,56 @@ type CopyFrom struct {
 	As    string `yaml:"as"`
 }
 
-// CompareCheck is one check of the comparison: Larger (the first approach
-// is larger than the second), About (the two within WithinMiB), or Prints
-// (every approach prints this and exits 0).
-type CompareCheck struct {
-	Name      string   `yaml:"name"`
-	Larger    []string `yaml:"larger"`
-	About     []string `yaml:"about"`
-	WithinMiB float64  `yaml:"within-mib"`
-	Prints    *string  `yaml:"prints"`
-	Line      int      `yaml:"-"`
-}
+// CompareCheck is one check of the comparison: a name and one of package
+// checks' CompareKinds (larger, about, prints), which judge the approaches.
+type CompareCheck struct{ Check }
+
+// The comparison answers what its checks ask of it (checks.Lab): its
+// approaches take the images' place.
+var _ checks.Lab = (*Comparison)(nil)
+
+// ImageNames are the approaches' names, in order.
+func (c *Comparison) ImageNames() []string { return c.names() }
+
+// TagOf is the approach's name: the checks name approaches.
+func (c *Comparison) TagOf(name string) string { return name }
+
+// BaseRoleOf is "": no comparison check measures against a base.
+func (c *Comparison) BaseRoleOf(string) string { return "" }
 
 func (a *Approach) UnmarshalYAML(n *yaml.Node) error {
 	type plain Approach
 	return decodeAt(n, (*plain)(a), &a.Line)
 }
 
+// UnmarshalYAML reads a comparison check as Check.UnmarshalYAML reads a
+// lab file's, with the comparison's kinds. The first form of about, a list
+// with within-mib beside it in the check, is read as about's mapping.
 func (c *CompareCheck) UnmarshalYAML(n *yaml.Node) error {
-	type plain CompareCheck
-	return decodeAt(n, (*plain)(c), &c.Line)
+	if n.Kind == yaml.MappingNode {
+		var about, within *yaml.Node
+		rest := n.Content[:0:0]
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			switch k, v := n.Content[i], n.Content[i+1]; {
+			case k.Value == "about" && v.Kind == yaml.SequenceNode:
+				about = v
+			case k.Value == "within-mib":
+				within = v
+				continue
+			}
+			rest = append(rest, n.Content[i], n.Content[i+1])
+		}
+		if about != nil {
+			*about = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: about.Line, Column: about.Column, Content: []*yaml.Node{
+				{Kind: yaml.ScalarNode, Tag: "!!str", Value: "approaches", Line: about.Line}, {Kind: yaml.SequenceNode, Tag: "!!seq", Content: about.Content, Line: about.Line},
+			}}
+			if within != nil {
+				about.Content = append(about.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: "within-mib", Line: within.Line}, within)
+			}
+			n.Content = rest
+		}
+	}
+	return c.decode(n, checks.NewCompare, checks.CompareKeys())
 }
 
 // LoadComparison reads and checks the comparison file at path; lab is the
@@ -152,27 +184,17 @@ func (c *Comparison) check(display string, lab *Lab) error {
 		tags = append(tags, a.Tags...)
 	}
 	for _, k := range c.Checks {
-		pair := k.Larger
-		kinds := 0
-		for _, set := range []bool{k.Larger != nil, k.About != nil, k.Prints != nil} {
-			if set {
-				kinds++
-			}
-		}
-		if k.About != nil {
-			pair = k.About
-		}
 		switch {
 		case k.Name == "":
 			return bad(k.Line, "a check needs a name")
-		case kinds != 1:
-			return bad(k.Line, "check %q: give one of larger, about, prints", k.Name)
-		case k.About != nil && k.WithinMiB <= 0:
-			return bad(k.Line, "check %q: about needs within-mib above 0", k.Name)
-		case k.Prints == nil && len(pair) != 2:
-			return bad(k.Line, "check %q names %d approaches: give two", k.Name, len(pair))
+		case len(k.keys) != 1:
+			return bad(k.Line, "check %q: give one of %s", k.Name, strings.Join(checks.CompareKeys(), ", "))
 		}
-		for _, n := range pair {
+		if msg := k.Kind.Invalid(); msg != "" {
+			return bad(k.Line, "check %q: %s", k.Name, msg)
+		}
+		names, _ := k.Kind.Images()
+		for _, n := range names {
 			if _, ok := c.Approach(n); !ok {
 				return bad(k.Line, "check %q names %q, which is not an approach (%s)", k.Name, n, strings.Join(c.names(), ", "))
 			}

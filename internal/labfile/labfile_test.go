@@ -149,7 +149,10 @@ func TestBadComparisonFiles(t *testing.T) {
 	require.NoError(t, err)
 	for _, c := range []struct{ name, old, new, want string }{
 		{"the seed's", "", "", ""},
-		{"unknown key", "within-mib: 1", "within: 1", `compare.yaml:27: unknown key "within"`},
+		{"unknown key", "within-mib: 1", "within: 1", `compare.yaml:26: unknown key "within" (known here: approaches, within-mib)`},
+		{"about in its first form", "about: {approaches: [builder pattern, multi-stage], within-mib: 1}", "about: [builder pattern, multi-stage]\n    within-mib: 1", ""},
+		{"about in its first form, no within-mib", "about: {approaches: [builder pattern, multi-stage], within-mib: 1}", "about: [builder pattern, multi-stage]", `check "builder pattern ~ multi-stage": about needs within-mib above 0`},
+		{"two kinds", "prints: \"Hello World\\n\"", "prints: \"Hello World\\n\"\n    larger: [single stage, builder pattern]", `check "every approach prints Hello World": give one of larger, about, prints`},
 		{"a lab image not listed", "lab: runtime", "lab: final", `approach "multi-stage": lab names "final", which is not in lab.yaml's images`},
 		{"copy from a later image", "image: helloworld-build:latest", "image: helloworld:scratch", `approach "builder pattern" copies from helloworld:scratch, which no approach before it builds`},
 		{"a check names no approach", "larger: [single stage, builder pattern]", "larger: [single stage, builder]", `check "single stage > builder pattern" names "builder", which is not an approach`},
@@ -167,6 +170,7 @@ func TestBadComparisonFiles(t *testing.T) {
 			if c.want == "" {
 				require.NoError(t, err)
 				assert.Len(t, cmp.Approaches, 4)
+				assert.Equal(t, &checks.About{Approaches: []string{"builder pattern", "multi-stage"}, WithinMiB: 1}, cmp.Checks[1].Kind, "both forms of about read alike")
 				return
 			}
 			require.ErrorIs(t, err, ErrInvalid)

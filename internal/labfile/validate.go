@@ -37,8 +37,13 @@ func (b *Base) UnmarshalYAML(n *yaml.Node) error {
 // UnmarshalYAML reads a check: its name, and each kind key it sets into
 // that kind's type (package checks), refusing unknown keys at any depth.
 func (c *Check) UnmarshalYAML(n *yaml.Node) error {
+	return c.decode(n, checks.New, checks.Keys())
+}
+
+// decode reads a check whose kinds newKind makes, by their keys.
+func (c *Check) decode(n *yaml.Node, newKind func(string) (checks.Kind, bool), keys []string) error {
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: a check is a mapping: a name and one kind (%s)", n.Line, strings.Join(checks.Keys(), ", "))
+		return fmt.Errorf("line %d: a check is a mapping: a name and one kind (%s)", n.Line, strings.Join(keys, ", "))
 	}
 	c.Line = n.Line
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -49,9 +54,9 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 			}
 			continue
 		}
-		kind, ok := checks.New(k.Value)
+		kind, ok := newKind(k.Value)
 		if !ok {
-			return fmt.Errorf("line %d: unknown key %q (known here: name, %s)", k.Line, k.Value, strings.Join(checks.Keys(), ", "))
+			return fmt.Errorf("line %d: unknown key %q (known here: name, %s)", k.Line, k.Value, strings.Join(keys, ", "))
 		}
 		if err := knownKeys(v, reflect.TypeOf(kind)); err != nil {
 			return err
