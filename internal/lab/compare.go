@@ -6,33 +6,18 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/output"
 
-	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
 // Approach is one way to package the program, as built and measured.
-type Approach struct {
-	Name string
-	Tags []string
-	ID   string
-	// Size is the unpacked size, compared on every image store; Sizes has
-	// the engine's own too.
-	Size    int64
-	Sizes   Sizes
-	Layers  int
-	Took    time.Duration
-	Output  string
-	ExitErr string
-}
+type Approach = report.Approach
 
 // ErrOrdering says the approaches' sizes are not in the order the lab teaches.
 var ErrOrdering = fmt.Errorf("%w: the sizes are not in the expected order", ErrAssertions)
@@ -93,7 +78,7 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inspect %s: %w", out[i].Tags[0], err)
 		}
-		out[i].Size, out[i].Sizes, out[i].Layers = sizes.Unpacked, sizes, len(in.RootFS.Layers)
+		out[i].Size, out[i].Content, out[i].EngineSize, out[i].Layers = sizes.Unpacked, sizes.Content, sizes.Engine, len(in.RootFS.Layers)
 		res, err := l.Run(ctx, out[i].Tags[0])
 		switch {
 		case err != nil:
@@ -147,22 +132,6 @@ func CheckOrdering(c *labfile.Comparison, a []Approach) []Check {
 	return out
 }
 
-// WriteComparison prints the table and chart of the approaches.
-func WriteComparison(w io.Writer, a []Approach) {
-	tw := tabwriter.NewWriter(w, 0, 1, 3, ' ', 0)
-	fmt.Fprintln(tw, "APPROACH\tIMAGE\tIMAGE ID\tSIZE\tBYTES\tLAYERS\tBUILD TIME")
-	for _, x := range a {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%.1fs\n", x.Name, strings.Join(x.Tags, ", "), display.ShortID(x.ID), display.HumanSize(x.Size), x.Size, x.Layers, x.Took.Seconds())
-	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	bars := make([]report.Bar, len(a))
-	for i, x := range a {
-		bars[i] = report.Bar{Label: x.Name, Size: x.Size}
-	}
-	report.TextChart(w, bars, 40)
-}
-
 // ShowComparison builds the approaches, prints them, and checks the
 // ordering.
 func (l *Lab) ShowComparison(ctx context.Context) error {
@@ -171,7 +140,7 @@ func (l *Lab) ShowComparison(ctx context.Context) error {
 		return err
 	}
 	l.printf("\n")
-	WriteComparison(l.Out, a)
+	output.WriteComparison(l.Out, a)
 	l.printf("\n")
 	checks := CheckOrdering(l.Cmp, a)
 	output.WriteChecks(l.Out, checks)

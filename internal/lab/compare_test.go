@@ -9,6 +9,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 	"github.com/stretchr/testify/assert"
@@ -56,7 +57,7 @@ func TestWriteComparison(t *testing.T) {
 	var out strings.Builder
 	a := approaches(261_993_651, 4_380_025, 4_380_025, 1_589_410)
 	a[0].Tags, a[0].ID, a[0].Layers = []string{"helloworld:v1"}, "sha256:9755bcd29ee38a51", 5
-	WriteComparison(&out, a)
+	output.WriteComparison(&out, a)
 	assert.Contains(t, out.String(), "single stage        helloworld:v1   9755bcd29ee3   262MB    261993651   5        0.0s\n")
 	assert.Contains(t, out.String(), "static on scratch  ▎")
 }

@@ -3,27 +3,19 @@ package lab
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"sort"
-	"text/tabwriter"
 	"time"
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
-	units "github.com/docker/go-units"
-	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/output"
+	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
 // Row is one line of the image table: one tag of one image.
-type Row struct {
-	Repository string
-	Tag        string
-	ID         string
-	Created    time.Time
-	Size       int64
-}
+type Row = report.ImageRow
 
 // ImageRows lists the lab's images and its base images, one row per tag,
 // newest first as `docker image ls` orders them.
@@ -71,20 +63,6 @@ func rowsOf(list []image.Summary, keep func(ref string) bool) []Row {
 	return rows
 }
 
-// WriteTable prints rows as `docker image ls` does.
-func WriteTable(w io.Writer, rows []Row, now time.Time) error {
-	tw := tabwriter.NewWriter(w, 10, 1, 3, ' ', 0)
-	fmt.Fprintln(tw, "REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE")
-	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Repository, r.Tag, display.ShortID(r.ID), created(r.Created, now), display.HumanSize(r.Size))
-	}
-	return tw.Flush()
-}
-
-func created(t, now time.Time) string {
-	return units.HumanDuration(now.Sub(t)) + " ago"
-}
-
 // ShowImages prints the image table and says which base images are real
 // and which are stand-ins.
 func (l *Lab) ShowImages(ctx context.Context) error {
@@ -93,7 +71,7 @@ func (l *Lab) ShowImages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := WriteTable(l.Out, rows, time.Now()); err != nil {
+	if err := output.WriteImageTable(l.Out, rows, time.Now()); err != nil {
 		return err
 	}
 	on, err := l.engineLine(ctx)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/image"
@@ -35,7 +36,7 @@ func TestTableAsDockerPrintsIt(t *testing.T) {
 		return repo == Repository || ref == "alpine:latest"
 	})
 	var out strings.Builder
-	require.NoError(t, WriteTable(&out, rows, now))
+	require.NoError(t, output.WriteImageTable(&out, rows, now))
 	assert.Equal(t, `REPOSITORY    TAG       IMAGE ID       CREATED             SIZE
 multi-state   runtime   68385866b589   56 minutes ago      9.14MB
 multi-state   v1        68385866b589   56 minutes ago      9.14MB

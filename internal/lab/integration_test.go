@@ -457,9 +457,9 @@ func TestCompareOnEngine(t *testing.T) {
 				// The CLI sees each approach's image with the engine's size,
 				// which is the unpacked size the table shows plus, on the
 				// containerd store, the compressed content.
-				assert.Equal(t, fmt.Sprintf("%s %d %d", x.ID, x.Sizes.Engine, x.Layers),
+				assert.Equal(t, fmt.Sprintf("%s %d %d", x.ID, x.EngineSize, x.Layers),
 					docker(t, "image", "inspect", "--format", "{{.ID}} {{.Size}} {{len .RootFS.Layers}}", x.Tags[0]), x.Name)
-				assert.Equal(t, x.Sizes.Engine, x.Size+x.Sizes.Content, x.Name)
+				assert.Equal(t, x.EngineSize, x.Size+x.Content, x.Name)
 				assert.Equal(t, "Hello World", docker(t, "run", "--rm", x.Tags[0]), x.Name)
 			}
 			assert.Greater(t, a[0].Size, a[1].Size)

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -71,29 +71,6 @@ func (l *Lab) ShowSizes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	writeSizes(l, sizes)
+	output.WriteSizes(l.Out, sizes)
 	return nil
-}
-
-func writeSizes(l *Lab, sizes []report.Layers) {
-	bars := make([]report.Bar, len(sizes))
-	for i, s := range sizes {
-		bars[i] = report.Bar{Label: s.Ref, Size: s.Size}
-	}
-	report.TextChart(l.Out, bars, 40)
-	for _, s := range sizes {
-		l.printf("\n%s: %s (%d bytes) unpacked\n", s.Ref, display.HumanSize(s.Size), s.Size)
-		var sum int64
-		for _, ly := range s.Layers {
-			l.printf("  %10s  %-28s %s\n", display.HumanSize(ly.Size), ly.Stage, ly.Instruction)
-			sum += ly.Size
-		}
-		if sum != s.Size {
-			l.printf("  %10s  the layers add up to %d bytes; the engine gives %d unpacked\n", display.HumanSize(sum-s.Size), sum, s.Size)
-		}
-		if s.Content > 0 {
-			l.printf("  the engine's size, %s, also counts the image's compressed content, %s, which the containerd image store keeps beside the unpacked layers\n",
-				display.HumanSize(s.Size+s.Content), display.HumanSize(s.Content))
-		}
-	}
 }

@@ -102,6 +102,32 @@ type Layers struct {
 	Layers  []Layer `json:"layers"`
 }
 
+// Approach is one way a comparison packaged the program, as built and
+// measured.
+type Approach struct {
+	Name string
+	Tags []string
+	ID   string
+	// Size is the unpacked size, compared on every image store; Content
+	// and EngineSize as Image's.
+	Size       int64
+	Content    int64
+	EngineSize int64
+	Layers     int
+	Took       time.Duration
+	Output     string
+	ExitErr    string
+}
+
+// ImageRow is one line of the image table: one tag of one image.
+type ImageRow struct {
+	Repository string
+	Tag        string
+	ID         string
+	Created    time.Time
+	Size       int64
+}
+
 // Format is a report's format (LAB_REPORT).
 type Format string
 
