@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"strings"
 	"time"
 
@@ -15,7 +14,6 @@ import (
 	"github.com/docker/docker/pkg/jsonmessage"
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
-	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -38,19 +36,6 @@ func (l *Lab) BaseRefs() []string {
 	}
 	l.baseRefs = refs
 	return refs
-}
-
-// standinKind says which stand-in can take ref's place: "golang" or
-// "alpine" by the repository's last name, or "" for none.
-func standinKind(ref string) string {
-	repo, _ := labfile.SplitTag(ref)
-	switch path.Base(repo) {
-	case "golang":
-		return "golang"
-	case "alpine":
-		return "alpine"
-	}
-	return ""
 }
 
 // ErrBaseMissing says a base image is absent and the settings forbid, or the
@@ -311,7 +296,8 @@ func (l *Lab) RemoveStandins(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// makeStandin imports a stand-in root filesystem, written as it is sent.
+// makeStandin makes the stand-in for ref (package standin) and says what
+// it made.
 func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	l.status("making a stand-in for %s", ref)
 	arch, err := l.engineArch(ctx)
@@ -322,38 +308,12 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBaseMissing, ref, err)
 	}
-	var spec standin.Spec
-	var write func(io.Writer) error
-	switch standinKind(ref) {
-	case "alpine":
-		spec = standin.Alpine()
-		write = func(w io.Writer) error { return standin.WriteAlpine(w, sh) }
-	case "golang":
-		tc, err := standin.FindToolchain(arch)
-		if err != nil {
-			return fmt.Errorf("%w: %s: %w", ErrBaseMissing, ref, err)
-		}
-		spec = standin.Golang(tc.Version)
-		write = func(w io.Writer) error { return standin.WriteGolang(w, sh, tc.GOROOT) }
-	default:
-		return fmt.Errorf("%w: %s is absent and the lab has no stand-in for it: pull or load it", ErrBaseMissing, ref)
-	}
 	start := time.Now()
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(write(pw)) }()
-	commands := "toolbox"
-	if sh.Busybox {
-		commands = "busybox"
-	}
-	changes := append(spec.Changes, fmt.Sprintf("LABEL %s=%s", LabelStandin, spec.Kind), fmt.Sprintf("LABEL %s=%s", LabelStandinCommands, commands))
-	rc, err := l.Client.ImageImport(ctx, image.ImportSource{Source: pr, SourceName: "-"}, ref, image.ImportOptions{Changes: changes})
-	if err != nil {
-		pr.CloseWithError(err)
-		return fmt.Errorf("make stand-in %s: %w", ref, err)
-	}
-	defer rc.Close()
-	if err := jsonmessage.DisplayJSONMessagesStream(rc, io.Discard, 0, false, nil); err != nil {
-		return fmt.Errorf("make stand-in %s: %w", ref, err)
+	if err := standin.Make(ctx, l.Client, ref, arch, sh); err != nil {
+		if errors.Is(err, standin.ErrNone) || errors.Is(err, standin.ErrNoToolchain) {
+			return fmt.Errorf("%w: %w", ErrBaseMissing, err)
+		}
+		return err
 	}
 	b, _, err := l.SizedBase(ctx, ref)
 	if err != nil {
