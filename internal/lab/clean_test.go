@@ -19,7 +19,7 @@ import (
 func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
 	e := testkit.CleanEngine()
-	lg, err := ledger.Open("fake-engine", LabValue)
+	lg, err := ledger.Open("fake-engine", "")
 	require.NoError(t, err)
 	require.NoError(t, lg.Add("fake-engine", e.Recorded...))
 	var summaries []container.Summary

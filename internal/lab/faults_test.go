@@ -134,7 +134,7 @@ func settled(t *testing.T) snapshot {
 // recordedSteps counts the images in ids that the lab's record names:
 // those clean removes.
 func recordedSteps(t *testing.T, ids []string) int {
-	lg, err := ledger.Open(docker(t, "info", "--format", "{{.ID}}"), LabValue)
+	lg, err := ledger.Open(docker(t, "info", "--format", "{{.ID}}"), "")
 	require.NoError(t, err)
 	rec, err := lg.IDs()
 	require.NoError(t, err)

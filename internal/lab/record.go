@@ -34,7 +34,11 @@ func (l *Lab) ledger(ctx context.Context) (*ledger.Ledger, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	lg, err := ledger.Open(in.ID, l.labValue())
+	lab := l.labValue()
+	if lab == LabValue {
+		lab = "" // the seed's lab keeps its record's file (see ledger.Open)
+	}
+	lg, err := ledger.Open(in.ID, lab)
 	return lg, in.ID, err
 }
 

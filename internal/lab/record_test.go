@@ -19,7 +19,7 @@ import (
 // second finds it gone and must not blame the engine for the lab's removal.
 func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
 	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	lg, err := ledger.Open("fake-engine", LabValue)
+	lg, err := ledger.Open("fake-engine", "")
 	require.NoError(t, err)
 	const old = "sha256:a1a1a1a1a1a1ff"
 	require.NoError(t, lg.Add("fake-engine", old))

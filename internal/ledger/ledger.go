@@ -49,13 +49,19 @@ func Dir() (string, error) {
 
 // Open returns the record of one lab (its lab file's first repository) on
 // the engine with this ID (the ID the engine gives in its info, stable for
-// its data root): two labs on one engine keep records of their own.
+// its data root): two labs on one engine keep records of their own. The
+// seed's lab (lab "") keeps the file it had before labs had records of
+// their own, so what it recorded then is still its.
 func Open(engineID, lab string) (*Ledger, error) {
 	dir, err := Dir()
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(engineID + "\n" + lab))
+	key := engineID
+	if lab != "" {
+		key += "\n" + lab
+	}
+	sum := sha256.Sum256([]byte(key))
 	return &Ledger{path: filepath.Join(dir, hex.EncodeToString(sum[:8])+".json")}, nil
 }
 

@@ -1,8 +1,11 @@
 package ledger
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -12,7 +15,7 @@ import (
 
 func open(t *testing.T, engine string) *Ledger {
 	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	l, err := Open(engine, "multi-state")
+	l, err := Open(engine, "")
 	require.NoError(t, err)
 	return l
 }
@@ -40,7 +43,7 @@ func TestAddHasForget(t *testing.T) {
 
 func TestEnginesHaveRecordsOfTheirOwn(t *testing.T) {
 	a := open(t, "engine-a")
-	b, err := Open("engine-b", "multi-state")
+	b, err := Open("engine-b", "")
 	require.NoError(t, err)
 	assert.NotEqual(t, a.Path(), b.Path())
 	require.NoError(t, a.Add("engine-a", "aaaaaaaaaaaa"))
@@ -58,6 +61,11 @@ func TestLabsHaveRecordsOfTheirOwn(t *testing.T) {
 	ids, err := team.IDs()
 	require.NoError(t, err)
 	assert.Empty(t, ids, "another lab's clean does not see the seed's builds")
+
+	// The seed's record is the file every lab shared before: a record made
+	// then is still the seed's.
+	sum := sha256.Sum256([]byte("engine-a"))
+	assert.Equal(t, hex.EncodeToString(sum[:8])+".json", filepath.Base(seed.Path()))
 }
 
 func TestDamagedRecordReadsAsEmpty(t *testing.T) {
@@ -81,7 +89,7 @@ func TestConcurrentAddsAreAllKept(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			other, err := Open("x", "multi-state")
+			other, err := Open("x", "")
 			if assert.NoError(t, err) {
 				assert.NoError(t, other.Add("x", fmt.Sprintf("%012x", i)))
 			}

@@ -51,6 +51,9 @@ func TestOnlyTheOutputPackageWrites(t *testing.T) {
 		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
+		if d.Name() == "mage_output_file.go" {
+			return nil // mage's own main, written beside the magefile while it compiles
+		}
 		src, err := os.ReadFile(path)
 		if err != nil {
 			return err
