@@ -38,8 +38,9 @@ const (
 
 // Plan is what a clean removes, and what it keeps that a person might
 // expect it to remove: containers by ID, image tags by reference (removing
-// a tag leaves the image if the user tagged it too), and untagged images by
-// ID, children before their parents.
+// a tag leaves the image if the user tagged it too), then by ID the images
+// that go (untagged ones, and those whose every tag the plan removes),
+// children before their parents.
 type Plan struct {
 	Containers []ContainerRef
 	Tags       []string
@@ -220,7 +221,11 @@ func Select(e Engine) Plan {
 				continue
 			}
 			removed[s.ID] = true
-			if Untagged(s) {
+			// A tagged one with children goes by its ID too, after them:
+			// removing its last tag only untags it (a stage that starts
+			// FROM another stage makes such a chain), and the engine would
+			// then refuse its parents.
+			if Untagged(s) || len(children[s.ID]) > 0 {
 				p.Untagged = append(p.Untagged, s.ID)
 			}
 			changed = true

@@ -61,6 +61,28 @@ func TestSelectTakesAChainWhole(t *testing.T) {
 	assert.Empty(t, p.Tags)
 }
 
+// TestSelectTakesAStageChainWhole: a classic build of a Dockerfile whose
+// build stage starts FROM its deps stage, both tagged: removing the tag
+// deps only untags it (the build stage's steps are its children), so it
+// goes by its ID after them, and its own steps after it.
+func TestSelectTakesAStageChainWhole(t *testing.T) {
+	e := clean.Engine{
+		Repositories: []string{"team/app"},
+		Images: []image.Summary{
+			{ID: "sha256:base", RepoTags: []string{"golang:latest"}},
+			{ID: "sha256:d1d1d1d1d1d1ff", ParentID: "sha256:base"},
+			{ID: "sha256:deps00000000ff", ParentID: "sha256:d1d1d1d1d1d1ff", RepoTags: []string{"team/app:deps"}},
+			{ID: "sha256:b1b1b1b1b1b1ff", ParentID: "sha256:deps00000000ff"},
+			{ID: "sha256:build0000000ff", ParentID: "sha256:b1b1b1b1b1b1ff", RepoTags: []string{"team/app:build"}},
+		},
+		Recorded: []string{"d1d1d1d1d1d1ff", "deps00000000ff", "b1b1b1b1b1b1ff", "build0000000ff"},
+	}
+	p := clean.Select(e)
+	assert.Equal(t, []string{"team/app:build", "team/app:deps"}, p.Tags)
+	assert.Equal(t, []string{"sha256:b1b1b1b1b1b1ff", "sha256:deps00000000ff", "sha256:d1d1d1d1d1d1ff"}, p.Untagged,
+		"by ID, children before parents: deps after the build stage's step (build goes with its tag), its own step after it")
+}
+
 // TestSelectKeepsWhatAPersonBuiltOn: the lab's tagged step has a child of
 // a person's; taking the tag off leaves it (the engine only untags), so
 // its parents stay too.

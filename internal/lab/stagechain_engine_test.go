@@ -1,0 +1,91 @@
+package lab
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// TestOneCleanTakesAStageChain: a Dockerfile whose build stage starts FROM
+// its deps stage makes, with the classic builder, a chain of images where
+// the deps image has children, and a step of its own below it. Its tag
+// sorts first, so clean takes it off while the build stage's image still
+// stands on it: the engine only untags it. One clean still removes every
+// image the builds made, deps and its step included, with each builder, and
+// exits 0.
+func TestOneCleanTakesAStageChain(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	marker := "chain-" + randomSuffix(t)
+	repo := "stage-chain-" + randomSuffix(t)
+	dir := t.TempDir()
+	files := map[string]string{
+		"lab.yaml": `version: 1
+images:
+  - {tag: ` + repo + `:a-deps, dockerfile: chain.Dockerfile, target: deps}
+  - {tag: ` + repo + `:b-build, dockerfile: chain.Dockerfile, target: build}
+  - {tag: ` + repo + `:c-final, dockerfile: chain.Dockerfile}
+build:
+  parallel: 1
+checks:
+  - {name: the three exist, exist: all}
+`,
+		"chain.Dockerfile": `FROM alpine:latest AS deps
+RUN echo ` + marker + ` > /deps.txt
+RUN echo more >> /deps.txt
+
+FROM deps AS build
+RUN cat /deps.txt > /build.txt
+
+FROM alpine:latest AS final
+RUN echo ` + marker + ` > /final.txt
+COPY --from=build /build.txt /srv/build.txt
+`,
+	}
+	for name, text := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+	}
+	env := []string{"LAB_DOCKERFILES=" + dir}
+	t.Cleanup(func() {
+		for _, id := range marked(t, marker) {
+			docker(t, "image", "rm", "-f", id)
+		}
+	})
+	for _, b := range []string{"classic", "buildkit"} {
+		t.Run(b, func(t *testing.T) {
+			o := task(t, append(env, "LAB_BUILDER="+b), nil, "build")
+			require.Equal(t, 0, o.code, o.said())
+			built := marked(t, marker)
+			require.NotEmpty(t, built, "the builds made images")
+
+			o = task(t, append(env, "LAB_BUILDER="+b), nil, "clean")
+			require.Equal(t, 0, o.code, "one clean, no conflict: %s", o.said())
+			assert.NotContains(t, o.stdout+o.stderr, "conflict")
+			assert.Empty(t, marked(t, marker), "none of the images the builds made is left (docker image ls -a)")
+		})
+	}
+}
+
+// marked lists the images on the engine (docker image ls -a) whose history
+// holds the marker: the ones this test's builds made, and none of another
+// test's.
+func marked(t *testing.T, marker string) []string {
+	var out []string
+	for _, id := range strings.Fields(docker(t, "image", "ls", "-a", "-q", "--no-trunc")) {
+		if slices.Contains(out, id) {
+			continue
+		}
+		h, err := exec.Command("docker", "image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", id).Output()
+		if err == nil && strings.Contains(string(h), marker) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
