@@ -1,17 +1,20 @@
 package lab
 
-import "github.com/multistage-lab/multistage-lab/internal/verify"
+import (
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+	"github.com/multistage-lab/multistage-lab/internal/verify"
+)
 
-// The facts the lab gathers are verify's types: verify judges them without
-// the engine.
+// The facts the lab gathers are package checks' types: the checks judge
+// them without the engine.
 type (
-	ImageFacts   = verify.ImageFacts
-	HistoryEntry = verify.HistoryEntry
-	Inventory    = verify.Inventory
-	Base         = verify.Base
-	Sizes        = verify.Sizes
-	Store        = verify.Store
-	PathInfo     = verify.PathInfo
-	RunResult    = verify.RunResult
+	ImageFacts   = checks.ImageFacts
+	HistoryEntry = checks.HistoryEntry
+	Inventory    = checks.Inventory
+	Base         = checks.Base
+	Sizes        = checks.Sizes
+	Store        = checks.Store
+	PathInfo     = checks.PathInfo
+	RunResult    = checks.RunResult
 	Check        = verify.Check
 )

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+
 	"github.com/multistage-lab/multistage-lab/internal/output"
 
 	"github.com/docker/docker/errdefs"
@@ -24,7 +26,7 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 	if err != nil {
 		return inv, err
 	}
-	inv.Paths, inv.Runs = map[string]map[string]PathInfo{}, map[string]verify.RunOutcome{}
+	inv.Paths, inv.Runs = map[string]map[string]PathInfo{}, map[string]checks.RunOutcome{}
 	paths, runs := verify.Needs(l.Def)
 	for _, im := range l.Images() {
 		want, f := paths[im.Name], inv.Images[im.Name]
@@ -50,7 +52,7 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 		if err != nil && ctx.Err() != nil {
 			return inv, ctx.Err()
 		}
-		o := verify.RunOutcome{RunResult: res}
+		o := checks.RunOutcome{RunResult: res}
 		if err != nil {
 			o.Err = err.Error()
 		}

@@ -2,29 +2,16 @@ package output
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// golden compares got with testdata/name, or rewrites it with -update.
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "run go test ./internal/output -update to write it")
-	assert.Equal(t, string(want), string(got))
+	testkit.Golden(t, name, got)
 }
 
 func TestChecksShowExpectedAndActual(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"io"
 	"os"
 	"os/exec"
@@ -18,8 +17,6 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func sample() Report {
 	return Report{
@@ -50,13 +47,7 @@ func sample() Report {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), string(got))
+	testkit.Golden(t, name, got)
 }
 
 func TestJSONRoundTrip(t *testing.T) {

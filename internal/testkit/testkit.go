@@ -5,6 +5,7 @@ package testkit
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"gotest.tools/v3/assert"
 )
 
 // InstallTestTools is the remedy for a missing test tool that
@@ -117,4 +119,26 @@ func DockerContext(t testing.TB, name, host string, current bool) string {
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(cfg), 0o644))
 	return dir
+}
+
+// The -update flag rewrites golden files. gotest.tools, which testkit's
+// imports bring in, already defines it in every test binary that imports
+// testkit; it is defined here for one that would not have it.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files in testdata")
+	}
+}
+
+// Golden compares got with the file testdata/name, or writes it first
+// under go test -update.
+func Golden(t testing.TB, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "go test -update writes %s", path)
+	assert.Equal(t, string(want), string(got))
 }

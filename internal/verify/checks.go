@@ -31,7 +31,7 @@ func Needs(def *labfile.Lab) (paths map[string][]string, runs []string) {
 // Evaluate runs every check of the lab file on an inventory. Each reports
 // expected and actual, and a missing image makes the checks that need it
 // fail with that as the reason.
-func Evaluate(def *labfile.Lab, inv Inventory) []Check {
+func Evaluate(def *labfile.Lab, inv checks.Inventory) []Check {
 	out := make([]Check, 0, len(def.Checks))
 	for _, c := range def.Checks {
 		v := c.Kind.Evaluate(def, inv)

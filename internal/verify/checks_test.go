@@ -13,24 +13,24 @@ import (
 
 // goodInventory is what a correct lab looks like, with the sizes seen on the
 // project's machines.
-func goodInventory() Inventory {
-	runtime := ImageFacts{Present: true, ID: "sha256:runtime0000000", Size: 4_380_025, Entrypoint: []string{"./helloworld"}, WorkingDir: "/myapp", Layers: []string{"a1", "r1", "r2"}}
-	return Inventory{
-		Images: map[string]ImageFacts{
+func goodInventory() checks.Inventory {
+	runtime := checks.ImageFacts{Present: true, ID: "sha256:runtime0000000", Size: 4_380_025, Entrypoint: []string{"./helloworld"}, WorkingDir: "/myapp", Layers: []string{"a1", "r1", "r2"}}
+	return checks.Inventory{
+		Images: map[string]checks.ImageFacts{
 			"v1":      runtime,
 			"v2":      runtime,
 			"runtime": runtime,
 			"builder": {Present: true, ID: "sha256:builder0000000", Size: 261_993_651, Entrypoint: nil, WorkingDir: "/myapp", Layers: []string{"g1", "b1", "b2"}},
 		},
-		Bases: map[string]Base{
+		Bases: map[string]checks.Base{
 			"golang": {Ref: "golang:latest", ID: "sha256:golang", Size: 226_746_694, Layers: []string{"g1"}, Standin: true},
 			"alpine": {Ref: "alpine:latest", ID: "sha256:alpine", Size: 1_982_368, Layers: []string{"a1"}},
 		},
-		Paths: map[string]map[string]PathInfo{"runtime": {
+		Paths: map[string]map[string]checks.PathInfo{"runtime": {
 			"/myapp/helloworld": {Path: "/myapp/helloworld", Present: true, Size: 2_397_568},
 			"/usr/local/go":     {Path: "/usr/local/go"},
 		}},
-		Runs: map[string]RunOutcome{"runtime": {RunResult: RunResult{Stdout: "Hello World\n"}}},
+		Runs: map[string]checks.RunOutcome{"runtime": {RunResult: checks.RunResult{Stdout: "Hello World\n"}}},
 	}
 }
 
@@ -61,50 +61,58 @@ func TestEvaluateAllPass(t *testing.T) {
 func TestEvaluateEachFault(t *testing.T) {
 	cases := []struct {
 		name   string
-		break_ func(*Inventory)
+		break_ func(*checks.Inventory)
 		failed []string
 	}{
-		{"runtime tag missing", func(inv *Inventory) { inv.Images["runtime"] = ImageFacts{} }, []string{"1", "2", "3", "4a", "4c", "5", "6", "7", "8"}},
-		{"builder tag missing", func(inv *Inventory) { delete(inv.Images, "builder") }, []string{"1", "3", "4a", "4b", "8"}},
-		{"v2 differs", func(inv *Inventory) { v2 := inv.Images["v2"]; v2.ID = "sha256:other"; inv.Images["v2"] = v2 }, []string{"2"}},
-		{"builder is runtime", func(inv *Inventory) {
+		{"runtime tag missing", func(inv *checks.Inventory) { inv.Images["runtime"] = checks.ImageFacts{} }, []string{"1", "2", "3", "4a", "4c", "5", "6", "7", "8"}},
+		{"builder tag missing", func(inv *checks.Inventory) { delete(inv.Images, "builder") }, []string{"1", "3", "4a", "4b", "8"}},
+		{"v2 differs", func(inv *checks.Inventory) { v2 := inv.Images["v2"]; v2.ID = "sha256:other"; inv.Images["v2"] = v2 }, []string{"2"}},
+		{"builder is runtime", func(inv *checks.Inventory) {
 			b := inv.Images["builder"]
 			b.ID = inv.Images["runtime"].ID
 			inv.Images["builder"] = b
 		}, []string{"3"}},
-		{"runtime too big", func(inv *Inventory) { r := inv.Images["runtime"]; r.Size = 30_000_000; inv.Images["runtime"] = r }, []string{"4a", "4c"}},
-		{"builder smaller than golang", func(inv *Inventory) {
+		{"runtime too big", func(inv *checks.Inventory) {
+			r := inv.Images["runtime"]
+			r.Size = 30_000_000
+			inv.Images["runtime"] = r
+		}, []string{"4a", "4c"}},
+		{"builder smaller than golang", func(inv *checks.Inventory) {
 			b := inv.Bases["golang"]
 			b.Size = 300_000_000
 			inv.Bases["golang"] = b
 		}, []string{"4b"}},
-		{"runtime just over its limit", func(inv *Inventory) {
+		{"runtime just over its limit", func(inv *checks.Inventory) {
 			r := inv.Images["runtime"]
 			r.Size = inv.Bases["alpine"].Size + inv.Paths["runtime"]["/myapp/helloworld"].Size + checks.MiB + 1
 			inv.Images["runtime"] = r
 		}, []string{"4c"}},
-		{"wrong entrypoint", func(inv *Inventory) {
+		{"wrong entrypoint", func(inv *checks.Inventory) {
 			r := inv.Images["runtime"]
 			r.Entrypoint = []string{"/bin/sh"}
 			inv.Images["runtime"] = r
 		}, []string{"5"}},
-		{"wrong workdir", func(inv *Inventory) { r := inv.Images["runtime"]; r.WorkingDir = "/"; inv.Images["runtime"] = r }, []string{"5"}},
-		{"toolchain shipped", func(inv *Inventory) {
-			inv.Paths["runtime"]["/usr/local/go"] = PathInfo{Path: "/usr/local/go", Present: true}
+		{"wrong workdir", func(inv *checks.Inventory) { r := inv.Images["runtime"]; r.WorkingDir = "/"; inv.Images["runtime"] = r }, []string{"5"}},
+		{"toolchain shipped", func(inv *checks.Inventory) {
+			inv.Paths["runtime"]["/usr/local/go"] = checks.PathInfo{Path: "/usr/local/go", Present: true}
 		}, []string{"6"}},
-		{"binary absent", func(inv *Inventory) { inv.Paths["runtime"]["/myapp/helloworld"] = PathInfo{Path: "/myapp/helloworld"} }, []string{"4c", "6"}},
-		{"wrong output", func(inv *Inventory) { inv.Runs["runtime"] = RunOutcome{RunResult: RunResult{Stdout: "Hello World"}} }, []string{"7"}},
-		{"non-zero exit", func(inv *Inventory) {
-			inv.Runs["runtime"] = RunOutcome{RunResult: RunResult{Stdout: "Hello World\n", ExitCode: 3}}
+		{"binary absent", func(inv *checks.Inventory) {
+			inv.Paths["runtime"]["/myapp/helloworld"] = checks.PathInfo{Path: "/myapp/helloworld"}
+		}, []string{"4c", "6"}},
+		{"wrong output", func(inv *checks.Inventory) {
+			inv.Runs["runtime"] = checks.RunOutcome{RunResult: checks.RunResult{Stdout: "Hello World"}}
 		}, []string{"7"}},
-		{"could not run", func(inv *Inventory) { inv.Runs["runtime"] = RunOutcome{Err: "run: start: no such file"} }, []string{"7"}},
-		{"not run", func(inv *Inventory) { delete(inv.Runs, "runtime") }, []string{"7"}},
-		{"built on another alpine", func(inv *Inventory) {
+		{"non-zero exit", func(inv *checks.Inventory) {
+			inv.Runs["runtime"] = checks.RunOutcome{RunResult: checks.RunResult{Stdout: "Hello World\n", ExitCode: 3}}
+		}, []string{"7"}},
+		{"could not run", func(inv *checks.Inventory) { inv.Runs["runtime"] = checks.RunOutcome{Err: "run: start: no such file"} }, []string{"7"}},
+		{"not run", func(inv *checks.Inventory) { delete(inv.Runs, "runtime") }, []string{"7"}},
+		{"built on another alpine", func(inv *checks.Inventory) {
 			a := inv.Bases["alpine"]
 			a.Layers = []string{"x1"}
 			inv.Bases["alpine"] = a
 		}, []string{"8"}},
-		{"alpine base absent", func(inv *Inventory) { delete(inv.Bases, "alpine") }, []string{"4c", "8"}},
+		{"alpine base absent", func(inv *checks.Inventory) { delete(inv.Bases, "alpine") }, []string{"4c", "8"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -129,7 +137,7 @@ checks:
   - {name: only two exist, exist: [build, final]}
 `))
 	require.NoError(t, err)
-	inv := Inventory{Images: map[string]ImageFacts{
+	inv := checks.Inventory{Images: map[string]checks.ImageFacts{
 		"build": {Present: true, ID: "sha256:b", Size: 1000},
 		"final": {Present: true, ID: "sha256:f", Size: 24},
 		"debug": {Present: true, ID: "sha256:f", Size: 24},

@@ -15,7 +15,7 @@ import (
 // Explain says why two images that should be one have different IDs, by
 // comparing what an image ID is made of: the layers, and the config with its
 // creation time, labels, history and settings. Equal IDs need no words.
-func Explain(a, b ImageFacts) []string {
+func Explain(a, b checks.ImageFacts) []string {
 	if a.ID == b.ID {
 		return nil
 	}
@@ -70,7 +70,7 @@ func layerAt(layers []string, i int) string {
 	return "(none)"
 }
 
-func historyAt(h []HistoryEntry, i int) string {
+func historyAt(h []checks.HistoryEntry, i int) string {
 	if i < len(h) {
 		return h[i].Instruction()
 	}
@@ -79,7 +79,7 @@ func historyAt(h []HistoryEntry, i int) string {
 
 // ExplainSameID explains, for each same-id check, each image that does not
 // share the first one's ID.
-func ExplainSameID(def *labfile.Lab, inv Inventory) []string {
+func ExplainSameID(def *labfile.Lab, inv checks.Inventory) []string {
 	var out []string
 	for _, c := range def.Checks {
 		same, ok := c.Kind.(*checks.SameID)
@@ -109,7 +109,7 @@ func ExplainSameID(def *labfile.Lab, inv Inventory) []string {
 // DetectBuilder tells from an image's history which builder made it:
 // BuildKit marks its steps, the classic builder records #(nop) and shell
 // commands.
-func DetectBuilder(im ImageFacts) string {
+func DetectBuilder(im checks.ImageFacts) string {
 	for _, h := range im.History {
 		if h.Comment == "buildkit.dockerfile.v0" {
 			return "buildkit"

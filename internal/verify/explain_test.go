@@ -3,15 +3,17 @@ package verify
 import (
 	"testing"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+
 	"github.com/stretchr/testify/assert"
 )
 
-func facts() ImageFacts {
-	return ImageFacts{
+func facts() checks.ImageFacts {
+	return checks.ImageFacts{
 		Ref: "multi-state:v1", Present: true, ID: "sha256:aaa", Layers: []string{"sha256:l1", "sha256:l2"},
 		Created: "2026-11-27T10:00:00Z", Labels: map[string]string{"io.multistage-lab.lab": "multi-state"},
 		Entrypoint: []string{"./helloworld"}, WorkingDir: "/myapp", Env: []string{"PATH=/bin"},
-		History: []HistoryEntry{{CreatedBy: "WORKDIR /myapp", Comment: "buildkit.dockerfile.v0"}, {CreatedBy: "COPY /myapp/helloworld . # buildkit", Size: 2_400_000}},
+		History: []checks.HistoryEntry{{CreatedBy: "WORKDIR /myapp", Comment: "buildkit.dockerfile.v0"}, {CreatedBy: "COPY /myapp/helloworld . # buildkit", Size: 2_400_000}},
 	}
 }
 
@@ -24,8 +26,8 @@ func TestExplainConfigDifferences(t *testing.T) {
 	b.Ref, b.ID = "multi-state:v2", "sha256:bbb"
 	b.Created = "2026-11-27T10:05:00Z"
 	b.Labels = map[string]string{"io.multistage-lab.lab": "multi-state", "built": "10:05"}
-	b.History = append([]HistoryEntry{}, b.History...)
-	b.History[1] = HistoryEntry{CreatedBy: "/bin/sh -c #(nop) COPY file:abc in . "}
+	b.History = append([]checks.HistoryEntry{}, b.History...)
+	b.History[1] = checks.HistoryEntry{CreatedBy: "/bin/sh -c #(nop) COPY file:abc in . "}
 	assert.Equal(t, []string{
 		"multi-state:v1 and multi-state:v2 have the same 2 layers: the files are identical, the difference is in the image config",
 		"created 2026-11-27T10:00:00Z vs 2026-11-27T10:05:00Z: the config records when the last step ran, so a step that did not come from the cache makes a new ID",
@@ -51,8 +53,8 @@ func TestExplainLayerDifferences(t *testing.T) {
 
 func TestDetectBuilder(t *testing.T) {
 	assert.Equal(t, "buildkit", DetectBuilder(facts()))
-	assert.Equal(t, "classic", DetectBuilder(ImageFacts{History: []HistoryEntry{{CreatedBy: "/bin/sh -c #(nop) WORKDIR /myapp"}}}))
-	assert.Equal(t, "unknown", DetectBuilder(ImageFacts{History: []HistoryEntry{{Comment: "Imported from -"}}}))
+	assert.Equal(t, "classic", DetectBuilder(checks.ImageFacts{History: []checks.HistoryEntry{{CreatedBy: "/bin/sh -c #(nop) WORKDIR /myapp"}}}))
+	assert.Equal(t, "unknown", DetectBuilder(checks.ImageFacts{History: []checks.HistoryEntry{{Comment: "Imported from -"}}}))
 }
 
 func TestInstruction(t *testing.T) {
@@ -62,7 +64,7 @@ func TestInstruction(t *testing.T) {
 		"RUN /bin/sh -c go build # buildkit":  "RUN go build",
 		"COPY /myapp/helloworld . # buildkit": "COPY /myapp/helloworld .",
 	} {
-		assert.Equal(t, want, HistoryEntry{CreatedBy: in}.Instruction(), in)
+		assert.Equal(t, want, checks.HistoryEntry{CreatedBy: in}.Instruction(), in)
 	}
-	assert.Equal(t, "Imported from -", HistoryEntry{Comment: "Imported from -"}.Instruction())
+	assert.Equal(t, "Imported from -", checks.HistoryEntry{Comment: "Imported from -"}.Instruction())
 }

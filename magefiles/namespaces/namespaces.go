@@ -23,13 +23,19 @@ func (Build) V1(ctx context.Context) error { return targets.Build(ctx, targets.P
 func (Build) V2(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "v2") }
 
 // Builder builds multi-state:builder, the v2 Dockerfile's builder stage.
-func (Build) Builder(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "builder") }
+func (Build) Builder(ctx context.Context) error {
+	return targets.Build(ctx, targets.Process(), "builder")
+}
 
 // Runtime builds multi-state:runtime, the v2 Dockerfile's runtime stage.
-func (Build) Runtime(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "runtime") }
+func (Build) Runtime(ctx context.Context) error {
+	return targets.Build(ctx, targets.Process(), "runtime")
+}
 
 // Image builds the lab file's image of that name (try: go tool mage build:image v1).
-func (Build) Image(ctx context.Context, name string) error { return targets.Build(ctx, targets.Process(), name) }
+func (Build) Image(ctx context.Context, name string) error {
+	return targets.Build(ctx, targets.Process(), name)
+}
 
 // Verify holds the checks beyond the lab's assertions.
 type Verify mg.Namespace
