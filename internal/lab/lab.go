@@ -169,10 +169,11 @@ func (l *Lab) connectTo(ctx context.Context, target string) (func(), error) {
 		l.Client = c
 		return l.Close, nil
 	}
-	c, err := engine.Connect(ctx)
+	connect := engine.Connect
 	if target != "" {
-		c, err = engine.ConnectTo(ctx, target)
+		connect = func(ctx context.Context) (*client.Client, error) { return engine.ConnectTo(ctx, target) }
 	}
+	c, err := connect(ctx)
 	if err != nil {
 		return nil, err
 	}
