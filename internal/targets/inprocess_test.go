@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -102,4 +103,56 @@ func TestAFailedCheckIsAnnotatedForGitHub(t *testing.T) {
 	md, err := os.ReadFile(summary)
 	require.NoError(t, err)
 	assert.Contains(t, string(md), "9 of 10 assertions passed")
+}
+
+// TestAFleetRunsInProcess: LAB_ENGINES with three engines, each reached
+// through the Env: one passes, one fails a check, one does not answer. The
+// summary names each, the report holds all three, GitHub gets the failed
+// check at its line with the engine's name, and the exit code is the worst
+// engine's (2: one did not answer).
+func TestAFleetRunsInProcess(t *testing.T) {
+	const good, failing, gone = "tcp://good.example:2375", "tcp://failing.example:2375", "tcp://gone.example:2375"
+	engines := map[string]*enginetest.Seed{good: enginetest.NewSeed(), failing: enginetest.NewSeed()}
+	for _, e := range engines {
+		for _, target := range []string{"v1", "v2", "builder", "runtime"} {
+			e.Images["multi-state:"+target] = enginetest.Built(target)
+		}
+	}
+	engines[failing].Stdout = "Hello\n"
+	dir := t.TempDir()
+	summary, junit := filepath.Join(dir, "summary.md"), filepath.Join(dir, "fleet.xml")
+	env, out := testEnv(t, map[string]string{}, nil)
+	vars := map[string]string{
+		"LAB_ENGINES": good + "," + failing + "," + gone, "LAB_PROGRESS": "plain",
+		"LAB_REPORT": "junit", "LAB_REPORT_FILE": junit,
+		"GITHUB_STEP_SUMMARY": summary, "GITHUB_WORKSPACE": env.Dir,
+	}
+	env.Getenv = func(k string) string { return vars[k] }
+	env.Connect = func(_ context.Context, target string) (engine.Client, error) {
+		if e, ok := engines[target]; ok {
+			return e.Client(), nil
+		}
+		return nil, fmt.Errorf("%w at %s", engine.ErrUnreachable, target)
+	}
+
+	err := Run(t.Context(), env, func(l *lab.Lab, ctx context.Context) error {
+		_, err := l.Verify(ctx)
+		return err
+	})
+	assert.Equal(t, 2, mg.ExitStatus(err), "%v\n%s", err, out)
+	assert.Contains(t, err.Error(), "2 of 3 engines failed")
+	text := out.String()
+	assert.Contains(t, text, "==> on 3 engines")
+	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(good)+` .* 10 of 10 .* ok$`, text)
+	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(failing)+` .* 9 of 10 `, text)
+	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(gone)+` .*`, text)
+	line := checkLine(t, filepath.Join(env.Dir, "dockerfiles", "lab.yaml"), "7.")
+	assert.Contains(t, text, fmt.Sprintf("::error title=%s%%3A 7. a runtime container prints Hello World,file=dockerfiles/lab.yaml,line=%d::", strings.ReplaceAll(failing, ":", "%3A"), line))
+	assert.Equal(t, 1, strings.Count(text, "::error"), "one failed check on one engine")
+	xml, err := os.ReadFile(junit)
+	require.NoError(t, err)
+	assert.Equal(t, 3, strings.Count(string(xml), "<testsuite "), "a testsuite per engine")
+	md, err := os.ReadFile(summary)
+	require.NoError(t, err)
+	assert.Contains(t, string(md), failing)
 }
