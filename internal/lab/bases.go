@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/pkg/jsonmessage"
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -61,7 +62,57 @@ func (l *Lab) EnsureBases(ctx context.Context) error {
 		}
 		bases[ref] = b
 	}
+	if err := l.ensureOtherBases(ctx, bases); err != nil {
+		return err
+	}
 	l.bases = bases
+	return nil
+}
+
+// ensureOtherBases makes sure every other image a build starts a stage
+// FROM is on the engine before any build starts: one the lab can stand in
+// for (golang:latest, alpine:latest) as a base; any other pulled, unless
+// LAB_BASE=standin. One that cannot be had is exit 2, naming the image,
+// its Dockerfile line and the ways to provide it.
+func (l *Lab) ensureOtherBases(ctx context.Context, bases map[string]Base) error {
+	uses, err := l.Def.ExternalBases()
+	if err != nil {
+		return err
+	}
+	for _, u := range uses {
+		if _, ok := bases[u.Ref]; ok {
+			continue
+		}
+		if _, tag := labfile.SplitTag(u.Ref); standin.KindOf(u.Ref) != "" && tag == "latest" {
+			b, err := l.ensureBase(ctx, u.Ref)
+			if err != nil {
+				return err
+			}
+			bases[u.Ref] = b
+			continue
+		}
+		b, ok, err := l.InspectBase(ctx, u.Ref)
+		if err != nil {
+			return err
+		}
+		if ok {
+			bases[u.Ref] = b
+			continue
+		}
+		why := "LAB_BASE=standin pulls nothing"
+		if l.Settings.Base != settings.BaseStandin {
+			err := l.pull(ctx, u.Ref)
+			if err == nil {
+				continue
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			why = "the pull failed: " + firstLine(err.Error())
+		}
+		return fmt.Errorf("%w: %s (FROM in %s:%d) is not on the engine and %s; load it (docker load -i FILE), point the engine at a registry mirror that has it (registry-mirrors in daemon.json), or start the stage FROM an image the engine has; the lab stands in only for golang:latest and alpine:latest",
+			ErrBaseMissing, u.Ref, l.displayPath(l.Def.File(u.File)), u.Line, why)
+	}
 	return nil
 }
 

@@ -186,3 +186,34 @@ func TestAYAMLErrorIsOneLineAtItsLine(t *testing.T) {
 	_, err = Parse("lab.yaml", []byte("00\r\r0"))
 	assert.EqualError(t, err, "invalid lab file: lab.yaml:1: cannot unmarshal !!str `00\\n0` into labfile.Lab")
 }
+
+func TestExternalBasesAreTheImagesBuildsStartFrom(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
+	}
+	write("app.Dockerfile", `ARG V=1
+FROM golang AS deps
+RUN true
+FROM deps AS build
+RUN true
+FROM debian:bookworm-slim AS test
+RUN true
+FROM scratch AS final
+COPY --from=build /x /x
+FROM busybox:${V} AS tools
+`)
+	write(Name, `version: 1
+images:
+  - {tag: team/app:build, dockerfile: app.Dockerfile, target: build}
+  - {tag: team/app:final, dockerfile: app.Dockerfile, target: final}
+`)
+	l, err := Load(filepath.Join(dir, Name), Name)
+	require.NoError(t, err)
+	uses, err := l.ExternalBases()
+	require.NoError(t, err)
+	assert.Equal(t, []BaseUse{
+		{Ref: "golang:latest", File: "app.Dockerfile", Line: 2},
+		{Ref: "debian:bookworm-slim", File: "app.Dockerfile", Line: 6},
+	}, uses, "not an earlier stage, not scratch, not the stage after the last target, not a build argument")
+}

@@ -306,3 +306,49 @@ func (l *Lab) names() []string {
 }
 
 func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// BaseUse is an image a lab image's build starts a stage FROM, as docker
+// names it, with the first Dockerfile line that names it.
+type BaseUse struct {
+	Ref  string
+	File string // the Dockerfile, as the lab file names it
+	Line int
+}
+
+// ExternalBases are the images the lab's builds start stages FROM (not an
+// earlier stage, not scratch), each once, in the lab file's order: the
+// stages up to each image's target, which the classic builder builds and
+// BuildKit may. A FROM that names a build argument (${...}) is left out:
+// only the build knows its value.
+func (l *Lab) ExternalBases() ([]BaseUse, error) {
+	var out []BaseUse
+	for _, im := range l.Images {
+		data, err := os.ReadFile(l.DockerfilePath(im))
+		if err != nil {
+			return nil, err
+		}
+		stages, err := dockerfile.Check(im.Dockerfile, bytes.NewReader(data), im.Target)
+		if err != nil {
+			return nil, err
+		}
+		last := len(stages) - 1
+		if im.Target != "" {
+			last = slices.IndexFunc(stages, func(s dockerfile.Stage) bool { return strings.EqualFold(s.Name, im.Target) })
+		}
+		for i, s := range stages[:last+1] {
+			earlier := slices.ContainsFunc(stages[:i], func(e dockerfile.Stage) bool { return strings.EqualFold(e.Name, s.Base) })
+			if earlier || strings.EqualFold(s.Base, "scratch") || strings.Contains(s.Base, "$") {
+				continue
+			}
+			named, err := reference.ParseNormalizedNamed(s.Base)
+			if err != nil {
+				continue // the build says what is wrong with it
+			}
+			ref := reference.FamiliarString(reference.TagNameOnly(named))
+			if !slices.ContainsFunc(out, func(u BaseUse) bool { return u.Ref == ref }) {
+				out = append(out, BaseUse{Ref: ref, File: im.Dockerfile, Line: s.Line})
+			}
+		}
+	}
+	return out, nil
+}
