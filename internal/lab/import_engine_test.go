@@ -66,27 +66,20 @@ ENTRYPOINT ["cat", "/srv/report.txt"]
 func teamModule(t *testing.T, repo string) string {
 	t.Helper()
 	root := projectRoot(t)
-	dir := t.TempDir()
 	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	require.NoError(t, err)
 	gomod := strings.Replace(string(mod), "module github.com/multistage-lab/multistage-lab", "module example.com/team-service", 1) +
 		"\nrequire github.com/multistage-lab/multistage-lab v0.0.0\n\nreplace github.com/multistage-lab/multistage-lab => " + root + "\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)
-	files := map[string]string{
+	return labFolder(t, map[string]string{
 		"go.mod":                         gomod,
 		"go.sum":                         string(sum),
 		"magefile.go":                    teamMagefile,
 		"dockerfiles/lab.yaml":           strings.ReplaceAll(teamLabFile, "REPO", repo),
 		"dockerfiles/service.Dockerfile": teamDockerfile,
 		"app/notes.txt":                  "built from the notes\n",
-	}
-	for name, text := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
-	}
-	return dir
+	})
 }
 
 // goTool runs `go tool mage ARGS` in dir as a user does there.

@@ -1,12 +1,10 @@
 package lab
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -20,13 +18,10 @@ func TestABaseNoOneCanProvideStopsBeforeAnyBuild(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	absent := "lab-absent-" + randomSuffix(t) + ":bookworm-slim"
 	repo := "other-base-" + randomSuffix(t)
-	dir := t.TempDir()
-	for name, text := range map[string]string{
+	dir := labFolder(t, map[string]string{
 		"lab.yaml":       "version: 1\nimages:\n  - {tag: " + repo + ":final, dockerfile: app.Dockerfile}\nchecks:\n  - {name: it exists, exist: all}\n",
 		"app.Dockerfile": "FROM alpine:latest AS build\nRUN echo built > /built.txt\n\nFROM " + absent + " AS final\nCOPY --from=build /built.txt /built.txt\n",
-	} {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
-	}
+	})
 	for _, b := range []string{"buildkit", "classic"} {
 		t.Run(b, func(t *testing.T) {
 			o := task(t, []string{"LAB_DOCKERFILES=" + dir, "LAB_BUILDER=" + b}, nil, "build")

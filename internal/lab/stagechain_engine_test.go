@@ -1,9 +1,7 @@
 package lab
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -25,8 +23,7 @@ func TestOneCleanTakesAStageChain(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	marker := "chain-" + randomSuffix(t)
 	repo := "stage-chain-" + randomSuffix(t)
-	dir := t.TempDir()
-	files := map[string]string{
+	dir := labFolder(t, map[string]string{
 		"lab.yaml": `version: 1
 images:
   - {tag: ` + repo + `:a-deps, dockerfile: chain.Dockerfile, target: deps}
@@ -48,10 +45,7 @@ FROM alpine:latest AS final
 RUN echo ` + marker + ` > /final.txt
 COPY --from=build /build.txt /srv/build.txt
 `,
-	}
-	for name, text := range files {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644))
-	}
+	})
 	env := []string{"LAB_DOCKERFILES=" + dir}
 	t.Cleanup(func() {
 		for _, id := range marked(t, marker) {
