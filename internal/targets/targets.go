@@ -125,8 +125,12 @@ func runOne(ctx context.Context, env Env, l *lab.Lab, step Step) error {
 		return err
 	}
 	defer closeLab()
+	// verify assembles a report (sizes and all) only when someone reads it.
+	gh := output.GitHubFrom(env.Getenv, l.Root)
 	var verified *report.Report
-	l.Collect = func(r report.Report) { verified = &r }
+	if l.Settings.Report != "" || gh.On() {
+		l.Collect = func(r report.Report) { verified = &r }
+	}
 	err = step(l, ctx)
 	if verified == nil {
 		return err
@@ -135,7 +139,7 @@ func runOne(ctx context.Context, env Env, l *lab.Lab, step Step) error {
 	if l.Settings.Report != "" {
 		errs = append(errs, output.ReportFileIn(l.Root, l.Settings.Report, l.Settings.ReportFile).Write(env.Out, *verified))
 	}
-	errs = append(errs, output.GitHubFrom(env.Getenv, l.Root).Report(env.Out, *verified))
+	errs = append(errs, gh.Report(env.Out, *verified))
 	if err != nil {
 		return err // the step's own error says most
 	}
