@@ -10,17 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-)
 
-func tree(t *testing.T, files map[string]string) string {
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
-	}
-	return dir
-}
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
+)
 
 func names(t *testing.T, c Context) []string {
 	var buf bytes.Buffer
@@ -38,7 +30,7 @@ func names(t *testing.T, c Context) []string {
 }
 
 func TestOnlyWhatTheDockerfileReads(t *testing.T) {
-	dir := tree(t, map[string]string{
+	dir := testkit.Files(t, map[string]string{
 		"helloworld.go": "package main", "big/data.bin": "x", "docs/readme.md": "x",
 		"cmd/a/main.go": "x", "cmd/b/main.go": "x", "Dockerfile": "FROM stale",
 	})
@@ -52,7 +44,7 @@ func TestOnlyWhatTheDockerfileReads(t *testing.T) {
 }
 
 func TestDockerignore(t *testing.T) {
-	dir := tree(t, map[string]string{
+	dir := testkit.Files(t, map[string]string{
 		"helloworld.go": "x", "big/data.bin": "x", "big/keep.txt": "x", "notes.md": "x", "a.md": "x",
 		".dockerignore": "big\n*.md\n!a.md\n",
 	})
@@ -65,7 +57,7 @@ func TestDockerignore(t *testing.T) {
 }
 
 func TestContentAndHeaders(t *testing.T) {
-	dir := tree(t, map[string]string{"helloworld.go": "package main\n"})
+	dir := testkit.Files(t, map[string]string{"helloworld.go": "package main\n"})
 	df := filepath.Join(t.TempDir(), "Dockerfile")
 	require.NoError(t, os.WriteFile(df, []byte("FROM x\nCOPY helloworld.go .\n"), 0o644))
 	var buf bytes.Buffer

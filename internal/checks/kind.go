@@ -28,12 +28,16 @@ type Kind interface {
 	Evaluate(l Lab, inv Inventory) Verdict
 }
 
-// Kinds are the kinds, by their key in the lab file, in the order the
-// README lists them.
-var Kinds = []struct {
+// Entry is a kind's line in a table: its key in the file, and what makes
+// an empty one.
+type Entry struct {
 	Key string
 	New func() Kind
-}{
+}
+
+// Kinds are the kinds, by their key in the lab file, in the order the
+// README lists them.
+var Kinds = []Entry{
 	{"exist", func() Kind { return new(Exist) }},
 	{"same-id", func() Kind { return new(SameID) }},
 	{"differ", func() Kind { return new(Differ) }},
@@ -50,10 +54,7 @@ var Kinds = []struct {
 // names: they judge the approaches, which take the images' place (a
 // comparison's Lab names approaches, and Inventory.Approaches holds what
 // each built and printed).
-var CompareKinds = []struct {
-	Key string
-	New func() Kind
-}{
+var CompareKinds = []Entry{
 	{"larger", func() Kind { return new(Larger) }},
 	{"about", func() Kind { return new(About) }},
 	{"prints", func() Kind { return new(Prints) }},
@@ -65,10 +66,7 @@ func New(key string) (Kind, bool) { return newIn(Kinds, key) }
 // NewCompare is a new, empty comparison kind for its key.
 func NewCompare(key string) (Kind, bool) { return newIn(CompareKinds, key) }
 
-func newIn(table []struct {
-	Key string
-	New func() Kind
-}, key string) (Kind, bool) {
+func newIn(table []Entry, key string) (Kind, bool) {
 	for _, k := range table {
 		if k.Key == key {
 			return k.New(), true
@@ -83,10 +81,7 @@ func Keys() []string { return keysOf(Kinds) }
 // CompareKeys are the comparison kinds' keys, in order.
 func CompareKeys() []string { return keysOf(CompareKinds) }
 
-func keysOf(table []struct {
-	Key string
-	New func() Kind
-}) []string {
+func keysOf(table []Entry) []string {
 	keys := make([]string, len(table))
 	for i, k := range table {
 		keys[i] = k.Key

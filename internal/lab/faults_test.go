@@ -178,19 +178,6 @@ func labDockerfiles(t *testing.T, edit func(name, text string) string) string {
 	return testkit.Dockerfiles(t, root, edit)
 }
 
-// labFolder writes files (path: text, paths with forward slashes) into a
-// new folder and returns it: a lab of a test's own.
-func labFolder(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for name, text := range files {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
-	}
-	return dir
-}
-
 // beforeBuild inserts a line before the Dockerfiles' `RUN go build`.
 func beforeBuild(line string) func(string, string) string {
 	return func(_, text string) string {

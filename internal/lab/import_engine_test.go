@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // A team's own repository: a module of its own whose magefile imports the
@@ -72,7 +73,7 @@ func teamModule(t *testing.T, repo string) string {
 		"\nrequire github.com/multistage-lab/multistage-lab v0.0.0\n\nreplace github.com/multistage-lab/multistage-lab => " + root + "\n"
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)
-	return labFolder(t, map[string]string{
+	return testkit.Files(t, map[string]string{
 		"go.mod":                         gomod,
 		"go.sum":                         string(sum),
 		"magefile.go":                    teamMagefile,

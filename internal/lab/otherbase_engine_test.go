@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // TestABaseNoOneCanProvideStopsBeforeAnyBuild: a lab whose Dockerfile
@@ -18,7 +19,7 @@ func TestABaseNoOneCanProvideStopsBeforeAnyBuild(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	absent := "lab-absent-" + randomSuffix(t) + ":bookworm-slim"
 	repo := "other-base-" + randomSuffix(t)
-	dir := labFolder(t, map[string]string{
+	dir := testkit.Files(t, map[string]string{
 		"lab.yaml":       "version: 1\nimages:\n  - {tag: " + repo + ":final, dockerfile: app.Dockerfile}\nchecks:\n  - {name: it exists, exist: all}\n",
 		"app.Dockerfile": "FROM alpine:latest AS build\nRUN echo built > /built.txt\n\nFROM " + absent + " AS final\nCOPY --from=build /built.txt /built.txt\n",
 	})

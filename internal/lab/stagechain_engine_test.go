@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // TestOneCleanTakesAStageChain: a Dockerfile whose build stage starts FROM
@@ -23,7 +24,7 @@ func TestOneCleanTakesAStageChain(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	marker := "chain-" + randomSuffix(t)
 	repo := "stage-chain-" + randomSuffix(t)
-	dir := labFolder(t, map[string]string{
+	dir := testkit.Files(t, map[string]string{
 		"lab.yaml": `version: 1
 images:
   - {tag: ` + repo + `:a-deps, dockerfile: chain.Dockerfile, target: deps}

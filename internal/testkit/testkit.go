@@ -142,3 +142,16 @@ func Golden(t testing.TB, name string, got []byte) {
 	require.NoError(t, err, "go test -update writes %s", path)
 	assert.Equal(t, string(want), string(got))
 }
+
+// Files writes files (path with forward slashes: content) into a new
+// folder and returns it.
+func Files(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	}
+	return dir
+}

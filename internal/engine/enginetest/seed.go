@@ -22,8 +22,9 @@ import (
 // Seed is a small engine in memory behind Fake that answers as an engine
 // on which the seed's lab runs: it holds golang and alpine, a build tags
 // its image (Built: the builder stage or the small runtime image), inspect
-// knows the bases, what was built and imported (the lock's image), and a container of the program
-// prints Stdout and exits with Exit.
+// knows the bases, what was built and what was imported (the lock's
+// image), and a container of the program prints Stdout and exits with
+// Exit.
 type Seed struct {
 	mu     sync.Mutex
 	Images map[string]image.InspectResponse
