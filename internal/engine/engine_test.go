@@ -16,7 +16,6 @@ import (
 
 	"github.com/docker/docker/api"
 	"github.com/docker/docker/api/types/versions"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 

@@ -9,9 +9,8 @@ import (
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
-	"github.com/multistage-lab/multistage-lab/internal/output"
-
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )

@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
-	"github.com/multistage-lab/multistage-lab/internal/output"
-
 	"github.com/docker/docker/api/types"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/registry"
@@ -19,7 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 

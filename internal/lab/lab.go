@@ -19,6 +19,7 @@ import (
 	"github.com/docker/docker/client"
 	"github.com/moby/buildkit/session"
 	"github.com/moby/buildkit/session/auth/authprovider"
+
 	"github.com/multistage-lab/multistage-lab/internal/clean"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"

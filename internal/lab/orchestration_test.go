@@ -9,12 +9,11 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
-
 	"github.com/docker/docker/api/types/image"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"

@@ -9,7 +9,6 @@ import (
 	"slices"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
-
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/verify"

@@ -4,12 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
-
 	"github.com/docker/docker/api/types/image"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )

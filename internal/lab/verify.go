@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/multistage-lab/multistage-lab/internal/checks"
-
-	"github.com/multistage-lab/multistage-lab/internal/output"
-
 	"github.com/docker/docker/errdefs"
+
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 

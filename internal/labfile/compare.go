@@ -8,9 +8,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/multistage-lab/multistage-lab/internal/checks"
-
 	"go.yaml.in/yaml/v3"
+
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 )
 
 // CompareName is the comparison file's name, beside the lab file.

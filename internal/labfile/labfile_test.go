@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/multistage-lab/multistage-lab/internal/checks"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 )
 
 // seed is the project's own lab file.

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
-
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 

@@ -5,10 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/multistage-lab/multistage-lab/internal/checks"
-	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/checks"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 )
 
 // goodInventory is what a correct lab looks like, with the sizes seen on the

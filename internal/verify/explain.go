@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
-
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 )

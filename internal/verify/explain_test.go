@@ -3,9 +3,9 @@ package verify
 import (
 	"testing"
 
-	"github.com/multistage-lab/multistage-lab/internal/checks"
-
 	"github.com/stretchr/testify/assert"
+
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 )
 
 func facts() checks.ImageFacts {
