@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/pkg/jsonmessage"
 
 	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
@@ -144,7 +145,7 @@ func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
 		if mode == settings.BasePull {
 			return Base{}, fmt.Errorf("%w: pull %s: %v (LAB_BASE=pull makes no stand-in; use LAB_BASE=auto or standin)", ErrBaseMissing, ref, err)
 		}
-		l.printf("%s: not here and the pull failed (%s); making an offline stand-in\n", ref, firstLine(err.Error()))
+		l.emit(event.PullFailed{Ref: ref, Err: err})
 	}
 	if err := l.makeStandin(ctx, ref); err != nil {
 		return Base{}, err
@@ -183,7 +184,7 @@ func (l *Lab) replaceStandin(ctx context.Context, old Base) (Base, error) {
 		if ctx.Err() != nil {
 			return Base{}, ctx.Err()
 		}
-		l.printf("%s: the registry has it, but the pull failed (%s); keeping the stand-in (%s)\n", ref, firstLine(err.Error()), display.ShortID(old.ID))
+		l.emit(event.StandinKept{Ref: ref, ID: old.ID, Err: err})
 		return old, nil
 	}
 	b, err := l.mustInspectBase(ctx, ref)
@@ -193,11 +194,7 @@ func (l *Lab) replaceStandin(ctx context.Context, old Base) (Base, error) {
 	if b.ID == old.ID || b.Standin {
 		return b, nil
 	}
-	what := "removed the stand-in " + display.ShortID(old.ID)
-	if err := l.removeStandinImage(ctx, old.ID); err != nil {
-		what = fmt.Sprintf("kept the old stand-in %s (%s; `docker image rm %s` once nothing uses it)", display.ShortID(old.ID), firstLine(err.Error()), display.ShortID(old.ID))
-	}
-	l.printf("%s: a registry has the real image now; pulled it (%s) and %s\n", ref, display.ShortID(b.ID), what)
+	l.emit(event.RealPulled{Ref: ref, ID: b.ID, OldID: old.ID, RemoveErr: l.removeStandinImage(ctx, old.ID)})
 	return b, nil
 }
 
@@ -205,7 +202,7 @@ func (l *Lab) replaceStandin(ctx context.Context, old Base) (Base, error) {
 // shell and no commands, so `docker run alpine:latest echo hi` and a RUN
 // line's sleep failed in it.
 func (l *Lab) remakeStandin(ctx context.Context, old Base) (Base, error) {
-	l.printf("%s: its stand-in (%s) has a shell and no commands (an earlier lab made it); making it anew\n", old.Ref, display.ShortID(old.ID))
+	l.emit(event.StandinRemade{Ref: old.Ref, ID: old.ID})
 	if err := l.makeStandin(ctx, old.Ref); err != nil {
 		return Base{}, err
 	}
@@ -214,7 +211,7 @@ func (l *Lab) remakeStandin(ctx context.Context, old Base) (Base, error) {
 		return b, err
 	}
 	if err := l.removeStandinImage(ctx, old.ID); err != nil {
-		l.printf("%s: kept the old stand-in %s (%s; `docker image rm %s` once nothing uses it)\n", old.Ref, display.ShortID(old.ID), firstLine(err.Error()), display.ShortID(old.ID))
+		l.emit(event.OldStandinKept{Ref: old.Ref, ID: old.ID, Err: err})
 	}
 	return b, nil
 }
@@ -311,7 +308,7 @@ func (l *Lab) MakeStandins(ctx context.Context) error {
 			return err
 		}
 		if ok {
-			l.printf("%s: already here (%s, %s), left as it is\n", ref, b.Kind(), display.ShortID(b.ID))
+			l.emit(event.BaseHere{Ref: ref, Kind: b.Kind(), ID: b.ID})
 			continue
 		}
 		if err := l.makeStandin(ctx, ref); err != nil {
@@ -332,15 +329,15 @@ func (l *Lab) RemoveStandins(ctx context.Context) error {
 		}
 		switch {
 		case !ok:
-			l.printf("%s: not here\n", ref)
+			l.emit(event.StandinAbsent{Ref: ref})
 		case !b.Standin:
-			l.printf("%s: a real image, kept\n", ref)
+			l.emit(event.RealKept{Ref: ref})
 		default:
 			if _, err := l.Client.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
 				errs = append(errs, fmt.Errorf("remove %s: %w", ref, err))
 				continue
 			}
-			l.printf("removed stand-in %s (%s)\n", ref, display.ShortID(b.ID))
+			l.emit(event.StandinRemoved{Ref: ref, ID: b.ID})
 		}
 	}
 	l.bases = nil
@@ -370,7 +367,7 @@ func (l *Lab) makeStandin(ctx context.Context, ref string) error {
 	if err != nil {
 		return err
 	}
-	l.printf("made offline stand-in %s (%s, %s unpacked) in %.1fs; %s\n", ref, display.ShortID(b.ID), display.HumanSize(b.Size), time.Since(start).Seconds(), sh.Describe())
+	l.emit(event.StandinMade{Ref: ref, ID: b.ID, Size: b.Size, Took: time.Since(start), Shell: sh.Describe()})
 	return nil
 }
 

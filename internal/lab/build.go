@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/build"
 
 	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
-	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -40,11 +39,11 @@ func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
 	return l.buildTo(ctx, im, nil, nil, nil, nil)
 }
 
-// buildTo builds im, writing its output to out (nil: the lab's), calls
+// buildTo builds im, its output and events kept in out (nil: the lab's), calls
 // lastStage, if set, when a classic build enters its Dockerfile's last
 // stage, holds back the context until hold returns (see buildSpec.Hold),
 // and shows a BuildKit build's progress in shared, if set.
-func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage func(), hold func() error, shared *progress.Shared) (Built, error) {
+func (l *Lab) buildTo(ctx context.Context, im Image, out *recording, lastStage func(), hold func() error, shared *progress.Shared) (Built, error) {
 	requested := time.Now()
 	// A held build is building once its context is released.
 	if hold == nil {
@@ -66,12 +65,11 @@ func (l *Lab) buildTo(ctx context.Context, im Image, out io.Writer, lastStage fu
 		Display:    im.Dockerfile,
 		Target:     im.Target,
 		NoCache:    l.noCache,
-		Out:        out,
 		LastStage:  lastStage,
 		Hold:       hold,
 		Shared:     shared,
 		Name:       im.Name,
-	})
+	}.to(out))
 	if err != nil {
 		return Built{}, err
 	}
@@ -90,9 +88,11 @@ type buildSpec struct {
 	Display    string
 	Target     string
 	NoCache    bool
-	// Out receives this build's output instead of the lab's (a build that
-	// runs beside others writes to a buffer, shown when it is done).
-	Out io.Writer
+	// Out and Events receive this build's output and events instead of the
+	// lab's (a build that runs beside others keeps them in a recording,
+	// shown when it is done).
+	Out    io.Writer
+	Events event.Sink
 	// Files are extra context entries (name and content); nil means the
 	// program, app/helloworld.go, as helloworld.go.
 	Files map[string][]byte
@@ -134,16 +134,16 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		cmd += " --no-cache"
 	}
 	tag := spec.Tags[0]
-	out := spec.Out
+	out, say := spec.Out, spec.Events
 	if out == nil {
-		out = l.Out
+		out, say = l.Out, l.Events
 	}
 	mode := l.Settings.Progress
 	if spec.Out != nil && mode != progress.Quiet {
 		mode = progress.Plain // a buffer is no terminal
 	}
 	labels := l.buildLabels(spec)
-	fmt.Fprintf(out, "==> %s -t %s .   (%s, %s builder)\n", cmd, strings.Join(spec.Tags, " -t "), spec.Display, l.Settings.Builder)
+	say(event.BuildStarted{Command: cmd, Tags: spec.Tags, Dockerfile: spec.Display, Builder: string(l.Settings.Builder)})
 	start := time.Now()
 	opts := build.ImageBuildOptions{
 		Tags:        spec.Tags,
@@ -208,7 +208,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	// What the build committed is the lab's, whether it succeeded or not:
 	// a failed build's steps stay as the classic builder's cache, and
 	// clean removes them.
-	l.record(ctx, committed, out)
+	l.record(ctx, committed, say)
 	if err != nil {
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
@@ -217,9 +217,9 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	default:
 	}
 	took := time.Since(start)
-	fmt.Fprintf(out, "    %s = %s (%.1fs)\n", tag, display.ShortID(id), took.Seconds())
+	say(event.BuildDone{Tag: tag, ID: id, Took: took})
 	if previous != "" && previous != id {
-		l.retire(ctx, previous, tag, out)
+		l.retire(ctx, previous, tag, say)
 	}
 	return id, took, nil
 }

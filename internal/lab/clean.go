@@ -14,6 +14,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/clean"
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/enginelock"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
@@ -35,7 +36,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 	}
 	p := clean.Select(e)
 	if p.Empty() {
-		l.printf("nothing to clean: no %s (or comparison) images or containers made from them\n", strings.Join(e.Repositories, ", "))
+		l.emit(event.NothingToClean{Repositories: e.Repositories})
 	}
 	var errs []error
 	for _, c := range p.Containers {
@@ -43,7 +44,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("remove container %s: %w", display.ShortID(c.ID), err))
 			continue
 		}
-		l.printf("removed container %s (%s, %s)\n", c.Name, c.Image, c.State)
+		l.emit(event.ContainerRemoved{ID: c.ID, Name: c.Name, Image: c.Image, State: c.State})
 	}
 	var gone []string
 	for _, t := range p.Tags {
@@ -59,7 +60,7 @@ func (l *Lab) Clean(ctx context.Context) error {
 		gone = append(gone, id)
 	}
 	for _, k := range p.Kept {
-		l.printf("kept %s\n", k)
+		l.emit(event.KeptImage{Why: k})
 	}
 	l.forget(ctx, append(gone, p.Gone...))
 	return errors.Join(errs...)
@@ -119,10 +120,10 @@ func (l *Lab) removeImage(ctx context.Context, ref string, force bool) error {
 	}
 	for _, r := range resp {
 		if r.Untagged != "" {
-			l.printf("untagged %s\n", r.Untagged)
+			l.emit(event.Untagged{Ref: r.Untagged})
 		}
 		if r.Deleted != "" {
-			l.printf("deleted %s\n", r.Deleted)
+			l.emit(event.Deleted{ID: r.Deleted})
 		}
 	}
 	return nil
@@ -158,7 +159,7 @@ func (l *Lab) keepLock(ctx context.Context, images []image.Summary, containers [
 		if h, ok, err := enginelock.Held(ctx, l.Client); err == nil && ok {
 			who = h.String()
 		}
-		l.printf("kept the lab's lock (container %s and image %s): %s holds it; `docker rm -f %s` removes a stale one\n", enginelock.Name, enginelock.Image, who, enginelock.Name)
+		l.emit(event.LockKept{Container: enginelock.Name, Image: enginelock.Image, Holder: who})
 	}
 	return images, containers
 }
@@ -175,17 +176,18 @@ func (l *Lab) CleanAll(ctx context.Context) error {
 	}
 	images, containers = l.keepLock(ctx, images, containers)
 	if l.Settings.Confirm != settings.ConfirmCleanAll {
-		l.printf("clean:all would remove %d containers and %d images:\n", len(containers), len(images))
+		var would event.WouldRemove
 		for _, c := range containers {
-			l.printf("  container %s (%s, %s)\n", display.ShortID(c.ID), c.Image, c.State)
+			would.Containers = append(would.Containers, event.ContainerRemoved{ID: c.ID, Image: c.Image, State: c.State})
 		}
 		for _, s := range images {
-			tags := "<none>"
+			im := event.ImageLine{ID: s.ID}
 			if !clean.Untagged(s) {
-				tags = strings.Join(s.RepoTags, ", ")
+				im.Tags = s.RepoTags
 			}
-			l.printf("  image %s %s\n", display.ShortID(s.ID), tags)
+			would.Images = append(would.Images, im)
 		}
+		l.emit(would)
 		return ErrNotConfirmed
 	}
 	var errs []error
@@ -194,7 +196,7 @@ func (l *Lab) CleanAll(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("remove container %s: %w", display.ShortID(c.ID), err))
 			continue
 		}
-		l.printf("removed container %s (%s)\n", display.ShortID(c.ID), c.Image)
+		l.emit(event.ContainerRemoved{ID: c.ID, Image: c.Image})
 	}
 	for _, s := range images {
 		if err := l.removeImage(ctx, s.ID, true); err != nil {

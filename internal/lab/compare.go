@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
-	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
@@ -50,7 +50,7 @@ func (l *Lab) Compare(ctx context.Context) ([]Approach, error) {
 			// The builder pattern: copy the binary out of a container of
 			// the build image, then build a second image around it. Its
 			// time includes the build image's.
-			l.printf("==> docker container create %s; docker container cp ...:%s %s\n", f.Image, f.Path, f.As)
+			l.emit(event.Step{Text: fmt.Sprintf("docker container create %s; docker container cp ...:%s %s", f.Image, f.Path, f.As)})
 			bin, err := l.copyOut(ctx, f.Image, f.Path)
 			if err != nil {
 				return nil, err
@@ -138,11 +138,8 @@ func (l *Lab) ShowComparison(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.printf("\n")
-	output.WriteComparison(l.Out, a)
-	l.printf("\n")
 	checks := CheckOrdering(l.Cmp, a)
-	output.WriteChecks(l.Out, checks)
+	l.emit(event.Compared{Approaches: a, Checks: checks})
 	if n := verify.Failed(checks); n > 0 {
 		return fmt.Errorf("%w: %d of %d", ErrOrdering, n, len(checks))
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
-	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -72,9 +72,6 @@ func (l *Lab) ShowImages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := output.WriteImageTable(l.Out, rows, time.Now()); err != nil {
-		return err
-	}
 	on, err := l.engineLine(ctx)
 	if err != nil {
 		return err
@@ -83,17 +80,18 @@ func (l *Lab) ShowImages(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.printf("SIZE as %s gives it: %s\n", on, st.SizeMeaning())
+	shown := event.Images{Rows: rows, Now: time.Now(), On: on, Meaning: st.SizeMeaning()}
 	for _, ref := range l.BaseRefs() {
 		b, ok, err := l.InspectBase(ctx, ref)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			l.printf("base %s: absent\n", ref)
-			continue
+		state := event.BaseState{Ref: ref, Absent: !ok}
+		if ok {
+			state.Kind = b.Kind()
 		}
-		l.printf("base %s: %s\n", ref, b.Kind())
+		shown.Bases = append(shown.Bases, state)
 	}
+	l.emit(shown)
 	return nil
 }

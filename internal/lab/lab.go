@@ -22,7 +22,9 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/clean"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -62,10 +64,10 @@ type Lab struct {
 	// Collect, if set, receives verify's report: the caller writes the
 	// report files and the CI's views (one engine's, or one of them all).
 	Collect func(report.Report)
-	// Status, if set, is told in a few words what the lab is doing
-	// ("building v1", "verify 10/10 passed"): a run on several engines
-	// shows it as the engine's live status on a terminal.
-	Status func(string)
+	// Events receives what the steps do and find, as values (package
+	// event); New renders them as text to Out. A run on several engines
+	// shows their Status on its board.
+	Events event.Sink
 
 	version  *types.Version
 	info     *system.Info
@@ -109,7 +111,7 @@ func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab 
 	if s.Base == "" {
 		s.Base = d.Base
 	}
-	l := &Lab{Client: c, Settings: s, Root: root, Out: out}
+	l := &Lab{Client: c, Settings: s, Root: root, Out: out, Events: output.Text(out)}
 	if fi, err := os.Stat(s.Dockerfiles); s.Dockerfiles != "" && (err != nil || !fi.IsDir()) {
 		l.defErr = fmt.Errorf("%w: LAB_DOCKERFILES=%s is not a folder: point it at a folder holding a lab.yaml and its Dockerfiles", labfile.ErrInvalid, s.Dockerfiles)
 		return l
@@ -187,7 +189,7 @@ func (l *Lab) connectTo(ctx context.Context, target string) (func(), error) {
 // TLS is open to anyone who reaches its port.
 func (l *Lab) warnPlaintext(c *client.Client) {
 	if engine.Plaintext(c) {
-		l.printf("warning: %s is reached over TCP without TLS: anyone who can reach that port controls the engine; use TLS (DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, or a docker context made with its certificates)\n", c.DaemonHost())
+		l.emit(event.PlainTCP{Host: c.DaemonHost()})
 	}
 }
 
@@ -268,7 +270,12 @@ func (l *Lab) buildSession(ctx context.Context) (string, error) {
 // found there or above). The targets pass the process's; a test or another
 // program passes its own.
 type Env struct {
-	Out    io.Writer
+	// Out receives BuildKit's progress display and, unless Events is set,
+	// the text of the lab's events.
+	Out io.Writer
+	// Events, if set, receives what the steps do and find as values
+	// (package event) instead of their text on Out.
+	Events event.Sink
 	Getenv func(string) string
 	Dir    string
 	// Connect, if set, reaches the engine instead of DOCKER_HOST or the
@@ -293,6 +300,9 @@ func Open(env Env) (*Lab, error) {
 		return nil, err
 	}
 	l := New(nil, s, root, env.Out)
+	if env.Events != nil {
+		l.Events = env.Events
+	}
 	l.connect = env.Connect
 	if l.defErr != nil {
 		return nil, l.defErr
@@ -363,19 +373,14 @@ func (l *Lab) engineArch(ctx context.Context) (string, error) {
 	return v.Arch, err
 }
 
-// status tells Status, if set, what the lab is doing.
+// status says what the lab is doing now (event.Status).
 func (l *Lab) status(format string, args ...any) {
-	if l.Status != nil {
-		l.Status(fmt.Sprintf(format, args...))
-	}
+	l.emit(event.Status{Text: fmt.Sprintf(format, args...)})
 }
 
 // buildingNow marks the image called name as being built (or no longer)
 // and says which are, in the lab file's order.
 func (l *Lab) buildingNow(name string, now bool) {
-	if l.Status == nil {
-		return
-	}
 	l.buildingMu.Lock()
 	defer l.buildingMu.Unlock()
 	if l.building == nil {
@@ -393,6 +398,7 @@ func (l *Lab) buildingNow(name string, now bool) {
 	}
 }
 
-func (l *Lab) printf(format string, args ...any) {
-	fmt.Fprintf(l.Out, format, args...)
+// emit gives one event to Events.
+func (l *Lab) emit(e event.Event) {
+	l.Events(e)
 }

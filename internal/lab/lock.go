@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/multistage-lab/multistage-lab/internal/enginelock"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 )
 
 // Lock takes the engine's lock for target before the lab changes anything
@@ -15,7 +16,7 @@ func (l *Lab) Lock(ctx context.Context, target string) (release func(), err erro
 	lk, err := enginelock.Acquire(ctx, l.Client, enginelock.Options{
 		Target:  target,
 		Timeout: l.Settings.LockTimeout,
-		Say:     func(line string) { l.printf("%s\n", line) },
+		Say:     func(line string) { l.emit(event.Said{Text: line}) },
 		Status:  func(s string) { l.status("%s", s) },
 	})
 	if err != nil && refusesAPIVersion(err) {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -142,7 +143,12 @@ func TestTheLabSaysWhatItDoes(t *testing.T) {
 	l, _ := fakeLab(t, e.Client(), "")
 	var mu sync.Mutex
 	var said []string
-	l.Status = func(s string) {
+	l.Events = func(e event.Event) {
+		st, ok := e.(event.Status)
+		if !ok {
+			return
+		}
+		s := st.Text
 		mu.Lock()
 		defer mu.Unlock()
 		if len(said) == 0 || said[len(said)-1] != s {
@@ -168,4 +174,65 @@ func TestTheLabSaysWhatItDoes(t *testing.T) {
 	for _, s := range said[at("building v1")+1 : at("verify: reading the images")] {
 		assert.Regexp(t, `^building (v2|builder|runtime)(, (builder|runtime))*$`, s)
 	}
+}
+
+// TestAProgramGetsTheLabsWorkAsValues runs the whole lab with Events set,
+// as a program that imports the lab does: every build, the verdicts, the
+// program's output and the image table arrive as values, in the lab's
+// order, and nothing is written as text of the lab's own.
+func TestAProgramGetsTheLabsWorkAsValues(t *testing.T) {
+	e := enginetest.NewSeed()
+	c := e.Client()
+	var mu sync.Mutex
+	c.ImageListFunc = func(image.ListOptions) ([]image.Summary, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		var list []image.Summary
+		for ref, in := range e.Images {
+			list = append(list, image.Summary{ID: in.ID, RepoTags: []string{ref}, Size: in.Size})
+		}
+		return list, nil
+	}
+	l, out := fakeLab(t, c, "")
+	var got []event.Event
+	l.Events = func(ev event.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, ev)
+	}
+	require.NoError(t, l.All(t.Context()))
+	assert.Empty(t, out.String(), "with Events set, the lab writes no text of its own (progress is quiet here)")
+
+	var built []string
+	var verified *event.Verified
+	var ran *event.Ran
+	var images *event.Images
+	for _, ev := range got {
+		switch ev := ev.(type) {
+		case event.BuildDone:
+			built = append(built, ev.Tag)
+			assert.NotEmpty(t, ev.ID, ev.Tag)
+		case event.Verified:
+			verified = &ev
+		case event.Ran:
+			ran = &ev
+		case event.Images:
+			images = &ev
+		}
+	}
+	assert.ElementsMatch(t, []string{"multi-state:v1", "multi-state:v2", "multi-state:builder", "multi-state:runtime"}, built)
+	assert.Equal(t, "multi-state:v1", built[0], "v1 is built first")
+	require.NotNil(t, verified)
+	assert.Len(t, verified.Checks, 10)
+	for _, c := range verified.Checks {
+		assert.True(t, c.Pass, c.Name)
+	}
+	require.NotNil(t, ran)
+	assert.Equal(t, e.Stdout, ran.Stdout)
+	require.NotNil(t, images)
+	var tags []string
+	for _, r := range images.Rows {
+		tags = append(tags, r.Repository+":"+r.Tag)
+	}
+	assert.Subset(t, tags, built)
 }

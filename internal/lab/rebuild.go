@@ -9,7 +9,7 @@ import (
 	"slices"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
-	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
@@ -48,7 +48,7 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	if err != nil {
 		return Rebuild{}, err
 	}
-	l.printf("==> removing the lab's images, then building again, v1 with --no-cache\n")
+	l.emit(event.Step{Text: "removing the lab's images, then building again, v1 with --no-cache"})
 	if err := l.Clean(ctx); err != nil {
 		return Rebuild{}, err
 	}
@@ -87,20 +87,8 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	if r.Identical && !slices.Equal(before.Layers, after.Layers) {
 		r.Why = append(r.Why, "the binary inside is byte-identical, so its layer differs in file metadata: the copied file keeps the time go build wrote it")
 	}
-	l.printf("\nbinary %s (%d bytes): before sha256:%s, after sha256:%s: ", bin, r.BinarySize, r.BinaryBefore[:16], r.BinaryAfter[:16])
-	if r.Identical {
-		l.printf("byte-identical\n")
-	} else {
-		l.printf("DIFFERENT\n")
-	}
-	if r.IDBefore == r.IDAfter {
-		l.printf("image ID: %s both times: the rebuild reproduced the image exactly\n", display.ShortID(r.IDAfter))
-	} else {
-		l.printf("image ID: %s before, %s after, because:\n", display.ShortID(r.IDBefore), display.ShortID(r.IDAfter))
-		for _, w := range r.Why {
-			l.printf("  - %s\n", w)
-		}
-	}
+	l.emit(event.Rebuilt{Binary: bin, Size: r.BinarySize, Before: r.BinaryBefore, After: r.BinaryAfter,
+		Identical: r.Identical, IDBefore: r.IDBefore, IDAfter: r.IDAfter, Why: r.Why})
 	if !r.Identical {
 		return r, ErrNotReproducible
 	}

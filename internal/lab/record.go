@@ -3,13 +3,12 @@ package lab
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/errdefs"
 
-	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 )
 
@@ -45,7 +44,7 @@ func (l *Lab) ledger(ctx context.Context) (*ledger.Ledger, string, error) {
 // record adds what a classic build committed to the lab's record. A record
 // that cannot be written costs only the lab's own clean-up later, so it is
 // a warning.
-func (l *Lab) record(ctx context.Context, ids []string, out io.Writer) {
+func (l *Lab) record(ctx context.Context, ids []string, say event.Sink) {
 	if len(ids) == 0 {
 		return
 	}
@@ -54,7 +53,7 @@ func (l *Lab) record(ctx context.Context, ids []string, out io.Writer) {
 		err = lg.Add(engineID, ids...)
 	}
 	if err != nil {
-		fmt.Fprintf(out, "warning: %v: clean will keep these images: %v\n", err, ids)
+		say(event.NotRecorded{Err: err, IDs: ids})
 	}
 }
 
@@ -92,7 +91,7 @@ func (l *Lab) forget(ctx context.Context, ids []string) {
 // The builds after v1 run side by side and may move tags off the same
 // image, so retire runs one at a time and says each image's fate once: an
 // image another retire removed, or already reported, is not news.
-func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
+func (l *Lab) retire(ctx context.Context, id, tag string, say event.Sink) {
 	l.retireMu.Lock()
 	defer l.retireMu.Unlock()
 	if l.retired[id] {
@@ -103,7 +102,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 		// The containerd image store drops an image whose only name a
 		// BuildKit build takes, as it does for docker build; the lab
 		// removed nothing.
-		fmt.Fprintf(out, "    the engine removed the previous %s image %s when this build took its name\n", tag, display.ShortID(id))
+		say(event.Previous{Tag: tag, ID: id, Fate: event.RemovedByEngine})
 		l.settle(id)
 		l.forget(ctx, []string{id})
 		return
@@ -113,7 +112,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 	}
 	recorded := l.recorded(ctx)
 	if !ledger.Has(recorded, id) {
-		fmt.Fprintf(out, "    left the previous %s image %s as docker build leaves it: dangling, with its parents (the lab did not build it)\n", tag, display.ShortID(id))
+		say(event.Previous{Tag: tag, ID: id, Fate: event.LeftDangling})
 		l.settle(id)
 		return
 	}
@@ -125,7 +124,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 		}
 		if _, err := l.Client.ImageRemove(ctx, cur, image.RemoveOptions{}); err != nil {
 			if cur == id && !errdefs.IsNotFound(err) {
-				fmt.Fprintf(out, "    kept the previous %s image %s: %v\n", tag, display.ShortID(id), err)
+				say(event.Previous{Tag: tag, ID: id, Fate: event.Kept, Err: err})
 			}
 			break
 		}
@@ -133,7 +132,7 @@ func (l *Lab) retire(ctx context.Context, id, tag string, out io.Writer) {
 		cur = in.Parent
 	}
 	if len(gone) > 0 {
-		fmt.Fprintf(out, "    removed the previous %s image %s (built by the lab, untagged by this build)\n", tag, display.ShortID(id))
+		say(event.Previous{Tag: tag, ID: id, Fate: event.Removed})
 		l.settle(id)
 	}
 	l.forget(ctx, gone)

@@ -11,7 +11,7 @@ import (
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/stdcopy"
 
-	"github.com/multistage-lab/multistage-lab/internal/display"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 )
 
 // removeTimeout bounds the removal of the lab's own containers, which runs
@@ -71,7 +71,7 @@ func (l *Lab) removeContainer(id string) {
 	defer cancel()
 	err := l.Client.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
 	if err != nil && !errdefs.IsNotFound(err) {
-		l.printf("warning: could not remove container %s: %v\n", display.ShortID(id), err)
+		l.emit(event.ContainerLeft{ID: id, Err: err})
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"sync"
 
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -41,7 +43,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	type result struct {
 		b   Built
 		err error
-		out bytes.Buffer
+		out recording
 	}
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -116,7 +118,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	var firstErr error
 	for i := range rest {
 		<-done[i]
-		_, _ = l.Out.Write(results[i].out.Bytes())
+		results[i].out.replay(l.Out, l.Events)
 		if results[i].err != nil && firstErr == nil {
 			firstErr = results[i].err
 		}
@@ -126,6 +128,48 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 		return nil, firstErr
 	}
 	return out, nil
+}
+
+// recording keeps what a build that runs beside others shows, its output
+// and its events in the order they came, until its turn to be shown.
+type recording struct {
+	mu    sync.Mutex
+	items []any // []byte or event.Event
+}
+
+func (r *recording) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.items = append(r.items, bytes.Clone(p))
+	return len(p), nil
+}
+
+func (r *recording) emit(e event.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.items = append(r.items, e)
+}
+
+// replay shows what was kept: the output to w, the events to say.
+func (r *recording) replay(w io.Writer, say event.Sink) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, it := range r.items {
+		switch it := it.(type) {
+		case []byte:
+			_, _ = w.Write(it)
+		case event.Event:
+			say(it)
+		}
+	}
+}
+
+// to has spec's output and events kept in r (nil: the lab's).
+func (spec buildSpec) to(r *recording) buildSpec {
+	if r != nil {
+		spec.Out, spec.Events = r, r.emit
+	}
+	return spec
 }
 
 // latch opens once, for every waiter, as passed or failed.

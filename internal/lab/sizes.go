@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/multistage-lab/multistage-lab/internal/output"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -71,6 +71,6 @@ func (l *Lab) ShowSizes(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	output.WriteSizes(l.Out, sizes)
+	l.emit(event.Sizes{Layers: sizes})
 	return nil
 }

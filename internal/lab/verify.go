@@ -4,13 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/docker/docker/errdefs"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
-	"github.com/multistage-lab/multistage-lab/internal/output"
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 )
 
@@ -125,15 +124,8 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 	for _, b := range l.Def.Bases {
 		bases = append(bases, inv.Bases[b.Role].Ref+" "+baseKind(inv, b.Role))
 	}
-	l.printf("==> verify on %s (bases: %s)\n", on, strings.Join(bases, ", "))
-	output.WriteChecks(l.Out, checks)
 	why := verify.ExplainSameID(l.Def, inv)
-	if len(why) > 0 {
-		l.printf("Why the IDs differ:\n")
-		for _, w := range why {
-			l.printf("  - %s\n", w)
-		}
-	}
+	l.emit(event.Verified{On: on, Bases: bases, Checks: checks, Why: why})
 	if l.Collect != nil {
 		r, err := l.Report(ctx, inv, checks, why, start)
 		if err != nil {
@@ -160,7 +152,7 @@ func baseKind(inv Inventory, role string) string {
 func (l *Lab) RunRuntime(ctx context.Context) error {
 	ref := l.runImage().Tag
 	l.status("run %s", ref)
-	l.printf("==> docker run --rm %s\n", ref)
+	l.emit(event.Step{Text: "docker run --rm " + ref})
 	res, err := l.Run(ctx, ref)
 	if errdefs.IsNotFound(err) {
 		return fmt.Errorf("%s is not built: run `go tool mage build` first", ref)
@@ -168,10 +160,7 @@ func (l *Lab) RunRuntime(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.printf("%s", res.Stdout)
-	if res.Stderr != "" {
-		l.printf("%s", res.Stderr)
-	}
+	l.emit(event.Ran{Stdout: res.Stdout, Stderr: res.Stderr})
 	if res.ExitCode != 0 {
 		return fmt.Errorf("%w: %s exited %d", errRunFailed, ref, res.ExitCode)
 	}

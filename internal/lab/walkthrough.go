@@ -20,7 +20,7 @@ type Step = labfile.Step
 // runs straight through.
 func (l *Lab) Walkthrough(ctx context.Context, in io.Reader) error {
 	wait := l.Settings.Step && progress.IsTerminal(l.Out) && os.Getenv("CI") != "true"
-	return walkthrough.Run(ctx, l.Out, stepper{l}, l.Def, walkthrough.Options{Wait: wait, In: in, Display: l.displayPath})
+	return walkthrough.Run(ctx, l.Events, stepper{l}, l.Def, walkthrough.Options{Wait: wait, In: in, Display: l.displayPath})
 }
 
 // stepper is the lab as the walkthrough's steps use it.

@@ -136,3 +136,36 @@ func writes(t *testing.T, name string, src []byte) []string {
 	sort.Strings(found)
 	return found
 }
+
+// emitOnly are the packages whose steps tell the user what they do only as
+// values (package event), never as text of their own.
+var emitOnly = []string{"internal/lab", "internal/walkthrough"}
+
+// TestStepsEmitEventsNotText fails when a step package formats words for
+// the user itself (fmt.Fprint*): what it has to say is an event, and this
+// package renders it.
+func TestStepsEmitEventsNotText(t *testing.T) {
+	var found []string
+	for _, dir := range emitOnly {
+		files, err := filepath.Glob(filepath.Join("..", "..", filepath.FromSlash(dir), "*.go"))
+		require.NoError(t, err)
+		require.NotEmpty(t, files, dir)
+		for _, path := range files {
+			if strings.HasSuffix(path, "_test.go") {
+				continue
+			}
+			fset := token.NewFileSet()
+			f, err := parser.ParseFile(fset, path, nil, 0)
+			require.NoError(t, err)
+			ast.Inspect(f, func(n ast.Node) bool {
+				if s, ok := n.(*ast.SelectorExpr); ok {
+					if x, ok := s.X.(*ast.Ident); ok && x.Name == "fmt" && strings.HasPrefix(s.Sel.Name, "Fprint") {
+						found = append(found, dir+"/"+filepath.Base(path)+":"+strconv.Itoa(fset.Position(s.Pos()).Line)+": fmt."+s.Sel.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
+	assert.Empty(t, found, "%s emit events (package event); package output renders them", strings.Join(emitOnly, ", "))
+}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/fleet"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/output"
@@ -42,7 +43,14 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bo
 		defer closeLab()
 		var verified *report.Report
 		l.Collect = func(r report.Report) { verified = &r }
-		l.Status = status
+		text := output.Text(out)
+		l.Events = func(e event.Event) {
+			if s, ok := e.(event.Status); ok {
+				status(s.Text)
+				return
+			}
+			text(e)
+		}
 		err = step(l, ctx)
 		return verified, err
 	})

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 )
 
@@ -36,8 +37,8 @@ type Options struct {
 	Display func(path string) string
 }
 
-// Run replays def's walkthrough on l, writing to w.
-func Run(ctx context.Context, w io.Writer, l Lab, def *labfile.Lab, o Options) error {
+// Run replays def's walkthrough on l, telling say each step, command and file.
+func Run(ctx context.Context, say event.Sink, l Lab, def *labfile.Lab, o Options) error {
 	steps := def.Walkthrough
 	wait := o.Wait && o.In != nil
 	var keys *bufio.Reader
@@ -45,15 +46,9 @@ func Run(ctx context.Context, w io.Writer, l Lab, def *labfile.Lab, o Options) e
 		keys = bufio.NewReader(o.In)
 	}
 	for i, s := range steps {
-		fmt.Fprintf(w, "\n=== Step %d of %d: %s\n", i+1, len(steps), s.Title)
-		if s.Korean != "" {
-			fmt.Fprintf(w, "    (%s)\n", s.Korean)
-		}
-		for _, c := range s.CLI {
-			fmt.Fprintf(w, "    $ %s\n", c)
-		}
+		say(event.WalkStep{N: i + 1, Of: len(steps), Title: s.Title, Korean: s.Korean, CLI: s.CLI})
 		if wait {
-			fmt.Fprint(w, "-- press Enter to do it through the Engine API --")
+			say(event.WalkPrompt{})
 			if _, err := keys.ReadString('\n'); err != nil && ctx.Err() == nil {
 				wait = false
 			}
@@ -62,10 +57,10 @@ func Run(ctx context.Context, w io.Writer, l Lab, def *labfile.Lab, o Options) e
 			return ctx.Err()
 		}
 		start := time.Now()
-		if err := do(ctx, w, l, def, s, o); err != nil {
+		if err := do(ctx, say, l, def, s, o); err != nil {
 			return fmt.Errorf("step %d (%s): %w", i+1, s.Title, err)
 		}
-		fmt.Fprintf(w, "--- step %d done in %.1fs\n", i+1, time.Since(start).Seconds())
+		say(event.WalkStepDone{N: i + 1, Took: time.Since(start)})
 	}
 	return nil
 }
@@ -73,9 +68,9 @@ func Run(ctx context.Context, w io.Writer, l Lab, def *labfile.Lab, o Options) e
 // do does a step through the lab: says its words, shows its files,
 // cleans, builds its images (then lists them), verifies and runs, as it
 // asks.
-func do(ctx context.Context, w io.Writer, l Lab, def *labfile.Lab, s labfile.Step, o Options) error {
+func do(ctx context.Context, say event.Sink, l Lab, def *labfile.Lab, s labfile.Step, o Options) error {
 	if s.Say != "" {
-		fmt.Fprintf(w, "%s\n", s.Say)
+		say(event.Said{Text: s.Say})
 	}
 	for _, f := range s.Show {
 		path := def.File(f)
@@ -87,7 +82,7 @@ func do(ctx context.Context, w io.Writer, l Lab, def *labfile.Lab, s labfile.Ste
 		if o.Display != nil {
 			shown = o.Display(path)
 		}
-		fmt.Fprintf(w, "[%s]\n%s\n", shown, data)
+		say(event.FileShown{Path: shown, Data: data})
 	}
 	if slices.Contains(s.Do, "clean") {
 		if err := l.Clean(ctx); err != nil {
@@ -100,7 +95,7 @@ func do(ctx context.Context, w io.Writer, l Lab, def *labfile.Lab, s labfile.Ste
 		}
 	}
 	if len(s.Build) > 0 {
-		fmt.Fprintf(w, "\n$ docker image ls\n")
+		say(event.WalkCommand{Text: "docker image ls"})
 		if err := l.ShowImages(ctx); err != nil {
 			return err
 		}

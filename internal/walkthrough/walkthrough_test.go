@@ -13,7 +13,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 )
 
 // calls is a lab that records what the steps ask of it.
@@ -47,7 +49,17 @@ func seed(t *testing.T) *labfile.Lab {
 func TestTheSeedsStepsInOrder(t *testing.T) {
 	var out bytes.Buffer
 	c := &calls{}
-	require.NoError(t, Run(t.Context(), &out, c, seed(t), Options{}))
+	var steps []event.WalkStep
+	render := output.Text(&out)
+	say := func(e event.Event) {
+		if s, ok := e.(event.WalkStep); ok {
+			steps = append(steps, s)
+		}
+		render(e)
+	}
+	require.NoError(t, Run(t.Context(), say, c, seed(t), Options{}))
+	require.Len(t, steps, 7, "each step is a value")
+	assert.Equal(t, "Make the working folder: the program and a Dockerfile with numbered stages", steps[2].Title)
 	assert.Equal(t, []string{"clean", "build v1", "images", "build v2", "images", "build builder", "build runtime", "images", "verify", "run"}, c.did)
 	text := regexp.MustCompile(`done in \d+\.\ds`).ReplaceAllString(out.String(), "done in 0.0s")
 	assert.Contains(t, text, "\n=== Step 2 of 7: Remove the containers and images made before\n    (기존에 생성한 컨테이너와 이미지를 삭제)\n    $ docker container rm -f $(docker container ls -aq)\n")
@@ -59,7 +71,7 @@ func TestTheSeedsStepsInOrder(t *testing.T) {
 
 func TestAFailedStepStopsTheWalkthroughAndSaysWhich(t *testing.T) {
 	c := &calls{fail: "build v2"}
-	err := Run(t.Context(), &bytes.Buffer{}, c, seed(t), Options{})
+	err := Run(t.Context(), event.Discard, c, seed(t), Options{})
 	assert.EqualError(t, err, "step 5 (Name the stages with AS for readability; every step comes from the cache): build v2 failed")
 	assert.Equal(t, []string{"clean", "build v1", "images", "build v2"}, c.did)
 }
@@ -68,7 +80,7 @@ func TestItWaitsForEnterBeforeEachStep(t *testing.T) {
 	var out bytes.Buffer
 	c := &calls{}
 	// Two steps' worth of Enter: then the input ends and the rest runs straight through.
-	require.NoError(t, Run(t.Context(), &out, c, seed(t), Options{Wait: true, In: strings.NewReader("\n\n")}))
+	require.NoError(t, Run(t.Context(), output.Text(&out), c, seed(t), Options{Wait: true, In: strings.NewReader("\n\n")}))
 	assert.Equal(t, 3, strings.Count(out.String(), "-- press Enter"), "two answered, the third finds the end of the input")
 	assert.Len(t, c.did, 10)
 }
