@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/multistage-lab/multistage-lab/internal/clean"
-	"github.com/multistage-lab/multistage-lab/internal/testkit"
+	"github.com/multistage-lab/multistage-lab/internal/clean/cleantest"
 )
 
 func containerIDs(cs []clean.ContainerRef) []string {
@@ -19,7 +19,7 @@ func containerIDs(cs []clean.ContainerRef) []string {
 }
 
 func TestSelectTakesOnlyTheLabs(t *testing.T) {
-	p := clean.Select(testkit.CleanEngine())
+	p := clean.Select(cleantest.CleanEngine())
 	assert.Equal(t, []string{"c-run", "c-lab", "c-old"}, containerIDs(p.Containers),
 		"made by a lab name from a lab image, or by the lab; not the user's tag, image ID or hand build")
 	assert.Equal(t, []string{"helloworld-build:latest", "helloworld:v1", "multi-state:builder", "multi-state:classic", "multi-state:runtime", "multi-state:v1", "multi-state:v2"}, p.Tags)

@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +12,6 @@ import (
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 
-	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -42,7 +40,26 @@ func (l *Lab) BaseRefs() []string {
 
 // ErrBaseMissing says a base image is absent and the settings forbid, or the
 // machine cannot provide, a way to get it.
-var ErrBaseMissing = errors.New("base image missing")
+var ErrBaseMissing = standin.ErrBaseMissing
+
+// standins is package standin's keeper of this lab's engine's stand-ins.
+func (l *Lab) standins() *standin.Keeper {
+	return &standin.Keeper{
+		Client:  l.Client,
+		Say:     l.Events,
+		Inspect: l.inspectBase,
+		Pull:    l.pull,
+		PullAuth: func(ref string) (string, error) {
+			creds, err := l.credentials()
+			if err != nil {
+				return "", err
+			}
+			return creds.PullAuth(ref)
+		},
+		Arch:  l.engineArch,
+		Shell: l.standinShell,
+	}
+}
 
 // pullTimeout bounds a pull attempt in auto mode, where a stand-in follows.
 const pullTimeout = 2 * time.Minute
@@ -124,12 +141,12 @@ func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
 		return b, err
 	}
 	if ok && b.Standin && mode != settings.BaseStandin {
-		if b, err = l.replaceStandin(ctx, b); err != nil {
+		if b, err = l.standins().Replace(ctx, b); err != nil {
 			return b, err
 		}
 	}
 	if ok && b.Standin && b.Commands == "" {
-		return l.remakeStandin(ctx, b)
+		return l.standins().Remake(ctx, b)
 	}
 	if ok {
 		return b, nil
@@ -137,7 +154,7 @@ func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
 	if mode != settings.BaseStandin {
 		err := l.pull(ctx, ref)
 		if err == nil {
-			return l.mustInspectBase(ctx, ref)
+			return l.standins().Present(ctx, ref)
 		}
 		if ctx.Err() != nil {
 			return Base{}, ctx.Err()
@@ -147,93 +164,10 @@ func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
 		}
 		l.emit(event.PullFailed{Ref: ref, Err: err})
 	}
-	if err := l.makeStandin(ctx, ref); err != nil {
+	if err := l.standins().Make(ctx, ref); err != nil {
 		return Base{}, err
 	}
-	return l.mustInspectBase(ctx, ref)
-}
-
-// registryTimeout bounds the question whether a registry has the real image
-// for a stand-in: a run that reaches no registry loses at most this much.
-const registryTimeout = 10 * time.Second
-
-// replaceStandin pulls the real image for the stand-in old when a registry
-// (or the engine's mirror) has it now: the real image takes the tag, and
-// the stand-in, an image the lab labelled as its own, is removed. Offline,
-// the stand-in is kept without a word.
-func (l *Lab) replaceStandin(ctx context.Context, old Base) (Base, error) {
-	ref := old.Ref
-	creds, err := l.credentials()
-	if err != nil {
-		return old, nil
-	}
-	auth, err := creds.PullAuth(ref)
-	if err != nil {
-		return old, nil
-	}
-	ictx, cancel := context.WithTimeout(ctx, registryTimeout)
-	_, err = l.Client.DistributionInspect(ictx, ref, auth)
-	cancel()
-	if ctx.Err() != nil {
-		return Base{}, ctx.Err()
-	}
-	if err != nil {
-		return old, nil
-	}
-	if err := l.pull(ctx, ref); err != nil {
-		if ctx.Err() != nil {
-			return Base{}, ctx.Err()
-		}
-		l.emit(event.StandinKept{Ref: ref, ID: old.ID, Err: err})
-		return old, nil
-	}
-	b, err := l.mustInspectBase(ctx, ref)
-	if err != nil {
-		return b, err
-	}
-	if b.ID == old.ID || b.Standin {
-		return b, nil
-	}
-	l.emit(event.RealPulled{Ref: ref, ID: b.ID, OldID: old.ID, RemoveErr: l.removeStandinImage(ctx, old.ID)})
-	return b, nil
-}
-
-// remakeStandin makes the stand-in old anew: an earlier lab gave it a
-// shell and no commands, so `docker run alpine:latest echo hi` and a RUN
-// line's sleep failed in it.
-func (l *Lab) remakeStandin(ctx context.Context, old Base) (Base, error) {
-	l.emit(event.StandinRemade{Ref: old.Ref, ID: old.ID})
-	if err := l.makeStandin(ctx, old.Ref); err != nil {
-		return Base{}, err
-	}
-	b, err := l.mustInspectBase(ctx, old.Ref)
-	if err != nil || b.ID == old.ID {
-		return b, err
-	}
-	if err := l.removeStandinImage(ctx, old.ID); err != nil {
-		l.emit(event.OldStandinKept{Ref: old.Ref, ID: old.ID, Err: err})
-	}
-	return b, nil
-}
-
-// removeStandinImage removes the image id if it is one of the lab's
-// stand-ins, never forcing: an image still tagged elsewhere or used by a
-// container stays.
-func (l *Lab) removeStandinImage(ctx context.Context, id string) error {
-	in, err := l.Client.ImageInspect(ctx, id)
-	if errdefs.IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if in.Config == nil || in.Config.Labels[LabelStandin] == "" {
-		return fmt.Errorf("%s is not a stand-in of the lab's", display.ShortID(id))
-	}
-	if _, err := l.Client.ImageRemove(ctx, id, image.RemoveOptions{PruneChildren: true}); err != nil && !errdefs.IsNotFound(err) {
-		return err
-	}
-	return nil
+	return l.standins().Present(ctx, ref)
 }
 
 // InspectBase reports whether ref is on the engine and what it is, without
@@ -271,14 +205,6 @@ func (l *Lab) inspectBase(ctx context.Context, ref string, sized bool) (Base, bo
 	return b, true, nil
 }
 
-func (l *Lab) mustInspectBase(ctx context.Context, ref string) (Base, error) {
-	b, ok, err := l.InspectBase(ctx, ref)
-	if err == nil && !ok {
-		err = fmt.Errorf("%w: %s is still absent after it was made", ErrBaseMissing, ref)
-	}
-	return b, err
-}
-
 func (l *Lab) pull(ctx context.Context, ref string) error {
 	l.status("pulling %s", ref)
 	pctx, cancel := context.WithTimeout(ctx, pullTimeout)
@@ -311,7 +237,7 @@ func (l *Lab) MakeStandins(ctx context.Context) error {
 			l.emit(event.BaseHere{Ref: ref, Kind: b.Kind(), ID: b.ID})
 			continue
 		}
-		if err := l.makeStandin(ctx, ref); err != nil {
+		if err := l.standins().Make(ctx, ref); err != nil {
 			return err
 		}
 	}
@@ -320,55 +246,9 @@ func (l *Lab) MakeStandins(ctx context.Context) error {
 
 // RemoveStandins removes the stand-in base images, and never a real one.
 func (l *Lab) RemoveStandins(ctx context.Context) error {
-	var errs []error
-	for _, ref := range l.BaseRefs() {
-		b, ok, err := l.InspectBase(ctx, ref)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		switch {
-		case !ok:
-			l.emit(event.StandinAbsent{Ref: ref})
-		case !b.Standin:
-			l.emit(event.RealKept{Ref: ref})
-		default:
-			if _, err := l.Client.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil && !errdefs.IsNotFound(err) {
-				errs = append(errs, fmt.Errorf("remove %s: %w", ref, err))
-				continue
-			}
-			l.emit(event.StandinRemoved{Ref: ref, ID: b.ID})
-		}
-	}
+	err := l.standins().Remove(ctx, l.BaseRefs())
 	l.bases = nil
-	return errors.Join(errs...)
-}
-
-// makeStandin makes the stand-in for ref (package standin) and says what
-// it made.
-func (l *Lab) makeStandin(ctx context.Context, ref string) error {
-	l.status("making a stand-in for %s", ref)
-	arch, err := l.engineArch(ctx)
-	if err != nil {
-		return err
-	}
-	sh, err := l.standinShell(ctx, arch)
-	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBaseMissing, ref, err)
-	}
-	start := time.Now()
-	if err := standin.Make(ctx, l.Client, ref, arch, sh); err != nil {
-		if errors.Is(err, standin.ErrNone) || errors.Is(err, standin.ErrNoToolchain) {
-			return fmt.Errorf("%w: %w", ErrBaseMissing, err)
-		}
-		return err
-	}
-	b, _, err := l.SizedBase(ctx, ref)
-	if err != nil {
-		return err
-	}
-	l.emit(event.StandinMade{Ref: ref, ID: b.ID, Size: b.Size, Took: time.Since(start), Shell: sh.Describe()})
-	return nil
+	return err
 }
 
 // standinShell finds (once a run) the /bin/sh the stand-ins get, building

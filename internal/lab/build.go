@@ -208,7 +208,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	// What the build committed is the lab's, whether it succeeded or not:
 	// a failed build's steps stay as the classic builder's cache, and
 	// clean removes them.
-	l.record(ctx, committed, say)
+	l.cleaner().Record(ctx, committed, say)
 	if err != nil {
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
@@ -219,7 +219,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	took := time.Since(start)
 	say(event.BuildDone{Tag: tag, ID: id, Took: took})
 	if previous != "" && previous != id {
-		l.retire(ctx, previous, tag, say)
+		l.cleaner().Retire(ctx, previous, tag, say)
 	}
 	return id, took, nil
 }

@@ -9,15 +9,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/clean/cleantest"
 	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
-	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	e := testkit.CleanEngine()
+	e := cleantest.CleanEngine()
 	lg, err := ledger.Open("fake-engine", "")
 	require.NoError(t, err)
 	require.NoError(t, lg.Add("fake-engine", e.Recorded...))
@@ -89,7 +89,7 @@ func TestCleanWithNothingToDo(t *testing.T) {
 }
 
 func allOnEngine() ([]image.Summary, []container.Summary) {
-	e := testkit.CleanEngine()
+	e := cleantest.CleanEngine()
 	images := e.Images[:10]
 	var cs []container.Summary
 	for _, c := range e.Containers[:5] {

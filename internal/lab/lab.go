@@ -84,9 +84,8 @@ type Lab struct {
 	shell    *standin.Shell
 	shellDir string // where the toolbox was built for this run, if it was
 
-	// retired are the images whose fate retire has said, once each.
-	retireMu sync.Mutex
-	retired  map[string]bool
+	// retired are the images whose fate the cleaner's Retire has said.
+	retired clean.Retired
 
 	defErr error
 	cmpErr error // why there is no comparison

@@ -139,7 +139,7 @@ func writes(t *testing.T, name string, src []byte) []string {
 
 // emitOnly are the packages whose steps tell the user what they do only as
 // values (package event), never as text of their own.
-var emitOnly = []string{"internal/lab", "internal/walkthrough"}
+var emitOnly = []string{"internal/lab", "internal/walkthrough", "internal/clean"}
 
 // TestStepsEmitEventsNotText fails when a step package formats words for
 // the user itself (fmt.Fprint*): what it has to say is an event, and this

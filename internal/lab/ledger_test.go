@@ -38,8 +38,8 @@ func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
 	}
 	var out strings.Builder
 	l := New(fc, settings.Settings{}, projectRoot(t), &out)
-	l.retire(t.Context(), old, "multi-state:runtime", l.Events)
-	l.retire(t.Context(), old, "multi-state:v2", l.Events)
+	l.cleaner().Retire(t.Context(), old, "multi-state:runtime", l.Events)
+	l.cleaner().Retire(t.Context(), old, "multi-state:v2", l.Events)
 	assert.Equal(t, "    removed the previous multi-state:runtime image a1a1a1a1a1a1 (built by the lab, untagged by this build)\n", out.String())
 	ids, err := lg.IDs()
 	require.NoError(t, err)

@@ -1,7 +1,9 @@
-package testkit
+// Package cleantest holds a made-up engine for the tests of what clean removes.
+package cleantest
 
 import (
 	"github.com/docker/docker/api/types/image"
+
 	"github.com/multistage-lab/multistage-lab/internal/clean"
 )
 
