@@ -1,4 +1,4 @@
-package fleet
+package fleet_test
 
 import (
 	"context"
@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/fleet"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
@@ -21,7 +23,7 @@ func TestEachRunsEveryEngineAndKeepsLinesWhole(t *testing.T) {
 	var out testkit.Buffer
 	var inFlight, most atomic.Int32
 	engines := []string{"unix:///a.sock", "ctx-b", "tcp://c:2375", "ctx-d"}
-	runs := Each(t.Context(), engines, 2, NewLines(&out, engines), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
+	runs := fleet.Each(t.Context(), engines, 2, output.NewLines(&out, engines), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
 		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
 		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
@@ -63,7 +65,7 @@ func TestEachStopsEveryEngineWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	started := make(chan struct{}, 3)
 	go func() { <-started; <-started; cancel() }()
-	runs := Each(ctx, []string{"a", "b", "c"}, 2, NewLines(io.Discard, []string{"a", "b", "c"}), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
+	runs := fleet.Each(ctx, []string{"a", "b", "c"}, 2, output.NewLines(io.Discard, []string{"a", "b", "c"}), func(ctx context.Context, engine string, w io.Writer, _ func(string)) (*report.Report, error) {
 		started <- struct{}{}
 		<-ctx.Done()
 		return nil, ctx.Err()
@@ -71,18 +73,4 @@ func TestEachStopsEveryEngineWhenCancelled(t *testing.T) {
 	for _, r := range runs {
 		assert.ErrorIs(t, r.Err, context.Canceled, r.Engine)
 	}
-}
-
-func TestSummary(t *testing.T) {
-	var out strings.Builder
-	WriteSummary(&out, []Run{
-		{Engine: "unix:///a.sock", Took: 14 * time.Second, Report: &report.Report{Builder: "buildkit", Passed: 10, Assertions: make([]report.Check, 10),
-			Engine: report.Engine{Version: "29.8.0", ImageStore: "containerd image store (overlayfs snapshotter)"},
-			Bases:  []report.Base{{Role: "golang", Kind: "stand-in"}, {Role: "alpine", Kind: "stand-in"}}}},
-		{Engine: "tcp://c:2375", Took: 5 * time.Second, Err: errors.New("no Docker Engine answers at tcp://c:2375\nmore")},
-	})
-	assert.Equal(t, `ENGINE          VERSION  IMAGE STORE                                     BUILDER   BASES                             ASSERTIONS  TIME   RESULT
-unix:///a.sock  29.8.0   containerd image store (overlayfs snapshotter)  buildkit  golang stand-in, alpine stand-in  10 of 10    14.0s  ok
-tcp://c:2375    -        -                                               -         -                                 -           5.0s   no Docker Engine answers at tcp://c:2375
-`, out.String())
 }

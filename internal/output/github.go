@@ -41,7 +41,7 @@ func (g GitHub) Report(out io.Writer, r report.Report) error {
 		return nil
 	}
 	g.annotate(out, "", r)
-	return g.appendSummary(func(w io.Writer) error { return report.Markdown.Write(w, r) })
+	return g.appendSummary(func(w io.Writer) error { return WriteReport(w, report.Markdown, r) })
 }
 
 // Fleet is Report for a run on several engines: the matrix of engines in
@@ -55,7 +55,7 @@ func (g GitHub) Fleet(out io.Writer, fl report.Fleet) error {
 			g.annotate(out, e.Name+": ", *e.Report)
 		}
 	}
-	return g.appendSummary(func(w io.Writer) error { return report.Markdown.WriteFleet(w, fl) })
+	return g.appendSummary(func(w io.Writer) error { return WriteFleetReport(w, report.Markdown, fl) })
 }
 
 // annotate prints a failed check as ::error title=...,file=...,line=...::

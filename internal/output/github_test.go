@@ -42,7 +42,7 @@ func TestGitHubAnnotatesEachFailedCheckAtItsLine(t *testing.T) {
 	got, err := os.ReadFile(summary)
 	require.NoError(t, err)
 	var md bytes.Buffer
-	require.NoError(t, report.Markdown.Write(&md, verified()))
+	require.NoError(t, WriteReport(&md, report.Markdown, verified()))
 	assert.Equal(t, "an earlier step's summary\n"+md.String(), string(got), "appended to what the job's earlier steps wrote")
 }
 

@@ -1,10 +1,14 @@
 // Package output is where the lab meets the person and the CI system that
-// run it: the process's standard streams (the only package besides the
-// build progress display that touches them), the terminal's rendering of
-// verify's verdicts, and the views a CI reads beside the report files
-// (GitHub Actions' step summary and annotations).
+// run it, and the one package that turns the lab's results into words: the
+// process's standard streams (the only package besides the build progress
+// display that touches them); the terminal's text of every step's events
+// (package event) and of verify's verdicts, the image table, the sizes and
+// the comparison; a run on several engines' prefixed lines, live board and
+// summary; the report files (JSON, JUnit XML, Markdown and the SVG chart);
+// and the views a CI reads beside them (GitHub Actions' step summary and
+// annotations). Each view has golden-file tests.
 //
-// Everything else writes to the writers it is given, so a repository that
+// Everything else returns values or emits events, so a repository that
 // imports the lab's targets, or a test, decides where the words go.
 package output
 

@@ -30,16 +30,16 @@ func ReportFileIn(root string, format report.Format, path string) ReportFile {
 // says where on out.
 func (f ReportFile) Write(out io.Writer, r report.Report) error {
 	if f.Path == "-" {
-		return f.Format.Write(out, r)
+		return WriteReport(out, f.Format, r)
 	}
 	if f.Format == report.Markdown && len(r.Sizes) > 0 {
 		svg := f.chart("sizes")
-		if err := report.WriteFile(svg, func(w io.Writer) error { return report.WriteSVG(w, r) }); err != nil {
+		if err := WriteFile(svg, func(w io.Writer) error { return WriteSVG(w, r) }); err != nil {
 			return err
 		}
 		r.Chart = filepath.Base(svg)
 	}
-	if err := report.WriteFile(f.Path, func(w io.Writer) error { return f.Format.Write(w, r) }); err != nil {
+	if err := WriteFile(f.Path, func(w io.Writer) error { return WriteReport(w, f.Format, r) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "report (%s): %s\n", f.Format, f.Path)
@@ -50,7 +50,7 @@ func (f ReportFile) Write(out io.Writer, r report.Report) error {
 // charts as an SVG file per engine beside it, and says where on out.
 func (f ReportFile) WriteFleet(out io.Writer, fl report.Fleet) error {
 	if f.Path == "-" {
-		return f.Format.WriteFleet(out, fl)
+		return WriteFleetReport(out, f.Format, fl)
 	}
 	if f.Format == report.Markdown {
 		fl.Engines = append([]report.EngineEntry(nil), fl.Engines...)
@@ -60,14 +60,14 @@ func (f ReportFile) WriteFleet(out io.Writer, fl report.Fleet) error {
 			}
 			svg := f.chart(fmt.Sprintf("engine%d.sizes", i+1))
 			r := *e.Report
-			if err := report.WriteFile(svg, func(w io.Writer) error { return report.WriteSVG(w, r) }); err != nil {
+			if err := WriteFile(svg, func(w io.Writer) error { return WriteSVG(w, r) }); err != nil {
 				return err
 			}
 			r.Chart = filepath.Base(svg)
 			fl.Engines[i].Report = &r
 		}
 	}
-	if err := report.WriteFile(f.Path, func(w io.Writer) error { return f.Format.WriteFleet(w, fl) }); err != nil {
+	if err := WriteFile(f.Path, func(w io.Writer) error { return WriteFleetReport(w, f.Format, fl) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "report (%s, %d engines): %s\n", f.Format, len(fl.Engines), f.Path)

@@ -32,21 +32,21 @@ func WriteComparison(w io.Writer, a []report.Approach) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	bars := make([]report.Bar, len(a))
+	bars := make([]Bar, len(a))
 	for i, x := range a {
-		bars[i] = report.Bar{Label: x.Name, Size: x.Size}
+		bars[i] = Bar{Label: x.Name, Size: x.Size}
 	}
-	report.TextChart(w, bars, 40)
+	TextChart(w, bars, 40)
 }
 
 // WriteSizes prints where the megabytes went: a bar chart of the images,
 // then each image's layers with the stage and instruction that made them.
 func WriteSizes(w io.Writer, sizes []report.Layers) {
-	bars := make([]report.Bar, len(sizes))
+	bars := make([]Bar, len(sizes))
 	for i, s := range sizes {
-		bars[i] = report.Bar{Label: s.Ref, Size: s.Size}
+		bars[i] = Bar{Label: s.Ref, Size: s.Size}
 	}
-	report.TextChart(w, bars, 40)
+	TextChart(w, bars, 40)
 	for _, s := range sizes {
 		fmt.Fprintf(w, "\n%s: %s (%d bytes) unpacked\n", s.Ref, display.HumanSize(s.Size), s.Size)
 		var sum int64

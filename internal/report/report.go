@@ -1,13 +1,8 @@
-// Package report writes what verify found for CI systems and for a class:
-// JSON, JUnit XML and Markdown (with an SVG size chart), from one Report.
+// Package report holds what verify found, as values for CI systems and a
+// class: package output renders them as JSON, JUnit XML and Markdown.
 package report
 
 import (
-	"encoding/json"
-	"encoding/xml"
-	"fmt"
-	"io"
-	"strings"
 	"time"
 )
 
@@ -150,123 +145,4 @@ func (f Format) Extension() string {
 		return "md"
 	}
 	return string(f)
-}
-
-// Write renders r in the format to w.
-func (f Format) Write(w io.Writer, r Report) error {
-	switch f {
-	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	case JUnit:
-		return writeJUnit(w, r)
-	case Markdown:
-		return writeMarkdown(w, r)
-	}
-	return fmt.Errorf("unknown report format %q", string(f))
-}
-
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr"`
-	Hostname   string          `xml:"hostname,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-	Error     *junitFailure `xml:"error,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
-}
-
-// junitSuiteOf is one verify run as a testsuite named name: a failure per
-// failed assertion.
-func junitSuiteOf(name string, r Report) junitSuite {
-	suite := junitSuite{
-		Name:      name,
-		Tests:     len(r.Assertions),
-		Failures:  r.Failed,
-		Time:      fmt.Sprintf("%.3f", r.Seconds),
-		Timestamp: r.GeneratedAt.UTC().Format("2006-01-02T15:04:05"),
-		Hostname:  "docker-engine",
-		Properties: []junitProperty{
-			{Name: "builder", Value: r.Builder},
-			{Name: "engine.version", Value: r.Engine.Version},
-			{Name: "engine.api_version", Value: r.Engine.APIVersion},
-		},
-	}
-	if r.Engine.ClientAPIVersion != "" {
-		suite.Properties = append(suite.Properties, junitProperty{Name: "engine.client_api_version", Value: r.Engine.ClientAPIVersion})
-	}
-	if r.Engine.ImageStore != "" {
-		suite.Properties = append(suite.Properties, junitProperty{Name: "engine.image_store", Value: r.Engine.ImageStore})
-	}
-	for _, b := range r.Bases {
-		suite.Properties = append(suite.Properties, junitProperty{Name: "base." + b.Role, Value: b.Ref + " (" + b.Kind + ")"})
-	}
-	for _, c := range r.Assertions {
-		tc := junitCase{Name: c.Name, Classname: "multistage-lab.verify", Time: "0.000"}
-		if c.Status != "pass" {
-			tc.Failure = &junitFailure{
-				Message: "expected " + c.Expected + ", actual " + c.Actual,
-				Type:    "AssertionFailed",
-				Text:    "expected: " + c.Expected + "\nactual:   " + c.Actual + "\n",
-			}
-		}
-		suite.Cases = append(suite.Cases, tc)
-	}
-	return suite
-}
-
-func writeJUnit(w io.Writer, r Report) error {
-	suite := junitSuiteOf("multistage-lab verify", r)
-	return encodeJUnit(w, junitSuites{Name: "multistage-lab", Tests: suite.Tests, Failures: suite.Failures, Time: suite.Time, Suites: []junitSuite{suite}})
-}
-
-func encodeJUnit(w io.Writer, doc junitSuites) error {
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
-}
-
-// cell escapes text for a Markdown table cell.
-func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }

@@ -26,12 +26,12 @@ import (
 // run), each engine's lines are prefixed with its name.
 func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bool) error {
 	s := checked.Settings
-	fmt.Fprintf(env.Out, "==> on %d engines, %d at a time: %s\n", len(s.Engines), s.EnginesParallel, strings.Join(s.Engines, ", "))
-	var out fleet.Output = fleet.NewLines(env.Out, s.Engines)
-	var board *fleet.Board
+	output.WriteFleetStart(env.Out, s.Engines, s.EnginesParallel)
+	var out fleet.Output = output.NewLines(env.Out, s.Engines)
+	var board *output.Board
 	logs := filepath.Join(checked.Root, "build", "logs")
-	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && fleet.Redraws(env.Out))) {
-		board = fleet.NewBoard(env.Out, s.Engines, func() (int, int) { return fleet.Size(env.Out) }, logs)
+	if live && (s.Progress == progress.TTY || (s.Progress == progress.Auto && output.Redraws(env.Out))) {
+		board = output.NewBoard(env.Out, s.Engines, func() (int, int) { return output.Size(env.Out) }, logs)
 		out = board
 		defer context.AfterFunc(ctx, board.Freeze)()
 	}
@@ -54,15 +54,13 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bo
 		err = step(l, ctx)
 		return verified, err
 	})
+	var logFiles []string
+	logDir := ""
 	if board != nil {
 		board.Close()
-		showFailedLogs(env.Out, env.Dir, runs, board.Logs())
+		logFiles, logDir = board.Logs(), logs
 	}
-	fmt.Fprintln(env.Out)
-	fleet.WriteSummary(env.Out, runs)
-	if board != nil {
-		fmt.Fprintf(env.Out, "each engine's output: %s\n", displayPath(env.Dir, logs))
-	}
+	output.WriteFleetEnd(env.Out, runs, logFiles, logDir, func(path string) string { return displayPath(env.Dir, path) })
 	fl := fleet.Fleet(runs)
 	if s.Report != "" {
 		if err := output.ReportFileIn(checked.Root, s.Report, s.ReportFile).WriteFleet(env.Out, fl); err != nil {
@@ -87,28 +85,6 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bo
 		return nil
 	}
 	return fmt.Errorf("%d of %d engines failed; the worst: %w", failed, len(runs), worst)
-}
-
-// failedLogLines is how much of a failed engine's log the board's run
-// shows: enough for a failed check or a build error.
-const failedLogLines = 15
-
-// showFailedLogs prints the last lines of each failed engine's log (an
-// interrupt's are not: every engine has the same), each under its name.
-func showFailedLogs(w io.Writer, dir string, runs []fleet.Run, logs []string) {
-	for i, r := range runs {
-		if r.Err == nil || errors.Is(r.Err, context.Canceled) || logs[i] == "" {
-			continue
-		}
-		lines, err := fleet.Tail(logs[i], failedLogLines)
-		if err != nil || len(lines) < 2 {
-			continue // a log of the error alone says what the summary says
-		}
-		fmt.Fprintf(w, "\n%s failed; the end of %s:\n", r.Engine, displayPath(dir, logs[i]))
-		for _, line := range lines {
-			fmt.Fprintf(w, "    %s\n", line)
-		}
-	}
 }
 
 // displayPath is path relative to the working folder wd if it is inside it.

@@ -1,4 +1,4 @@
-package report
+package output
 
 import (
 	"bytes"
@@ -15,45 +15,41 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
-func sample() Report {
-	return Report{
+func sample() report.Report {
+	return report.Report{
 		Tool:        "multistage-lab",
 		GeneratedAt: time.Date(2026, 11, 27, 10, 38, 11, 0, time.UTC),
 		Seconds:     0.494,
-		Engine:      Engine{Version: "20.10.24+dfsg1", APIVersion: "1.41", OS: "linux", Arch: "amd64"},
+		Engine:      report.Engine{Version: "20.10.24+dfsg1", APIVersion: "1.41", OS: "linux", Arch: "amd64"},
 		Builder:     "buildkit",
-		Images: []Image{
+		Images: []report.Image{
 			{Name: "v1", Tag: "multi-state:v1", Present: true, ID: "sha256:4b1d25edd71d", Size: 4380025},
 			{Name: "builder", Tag: "multi-state:builder", Present: true, ID: "sha256:58fc9f887802", Size: 261993651},
 			{Name: "runtime", Tag: "multi-state:runtime"},
 		},
-		Bases: []Base{{Role: "golang", Ref: "golang:latest", ID: "sha256:90a5991abc84", Size: 226746694, Kind: "stand-in"}},
-		Assertions: []Check{
+		Bases: []report.Base{{Role: "golang", Ref: "golang:latest", ID: "sha256:90a5991abc84", Size: 226746694, Kind: "stand-in"}},
+		Assertions: []report.Check{
 			{Name: "1. the four tags exist", Status: "fail", Expected: "multi-state:v1, multi-state:runtime", Actual: "missing: multi-state:runtime"},
 			{Name: "3. builder <is> another & \"image\"", Status: "pass", Expected: "builder ID != runtime ID", Actual: "x | y"},
 		},
 		Passed: 1, Failed: 1,
-		Sizes: []Layers{
-			{Ref: "multi-state:builder", Size: 261993651, Layers: []Layer{{Size: 226746694, Instruction: "Imported from -", Stage: "base golang:latest"}, {Size: 35246957, Instruction: "RUN go build -o helloworld", Stage: "builder stage"}}},
-			{Ref: "multi-state:runtime", Size: 4380025, Layers: []Layer{{Size: 1982368, Instruction: "Imported from -", Stage: "base alpine:latest"}, {Size: 2397657, Instruction: "COPY /myapp/helloworld .", Stage: "runtime stage"}}},
+		Sizes: []report.Layers{
+			{Ref: "multi-state:builder", Size: 261993651, Layers: []report.Layer{{Size: 226746694, Instruction: "Imported from -", Stage: "base golang:latest"}, {Size: 35246957, Instruction: "RUN go build -o helloworld", Stage: "builder stage"}}},
+			{Ref: "multi-state:runtime", Size: 4380025, Layers: []report.Layer{{Size: 1982368, Instruction: "Imported from -", Stage: "base alpine:latest"}, {Size: 2397657, Instruction: "COPY /myapp/helloworld .", Stage: "runtime stage"}}},
 		},
 		Explanation: []string{"v1 vs v2: created A vs B"},
-		Builds:      []BuildRun{{Tag: "multi-state:v1", ID: "sha256:4b1d25edd71d", Seconds: 15.5}},
+		Builds:      []report.BuildRun{{Tag: "multi-state:v1", ID: "sha256:4b1d25edd71d", Seconds: 15.5}},
 	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	testkit.Golden(t, name, got)
 }
 
 func TestJSONRoundTrip(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, JSON.Write(&buf, sample()))
-	var back Report
+	require.NoError(t, WriteReport(&buf, report.JSON, sample()))
+	var back report.Report
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
 	assert.Equal(t, sample(), back)
 	assert.Contains(t, buf.String(), `"size_bytes": 261993651`, "exact bytes, not rounded")
@@ -63,7 +59,7 @@ func TestMarkdownGolden(t *testing.T) {
 	var buf bytes.Buffer
 	r := sample()
 	r.Chart = "report.sizes.svg"
-	require.NoError(t, Markdown.Write(&buf, r))
+	require.NoError(t, WriteReport(&buf, report.Markdown, r))
 	golden(t, "report.md", buf.Bytes())
 	md := buf.String()
 	assert.NotContains(t, md, "<svg", "GitHub strips inline SVG from Markdown")
@@ -93,7 +89,7 @@ func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
 	xmllint, err := exec.LookPath("xmllint")
 	require.NoError(t, err)
 	var buf bytes.Buffer
-	require.NoError(t, JUnit.Write(&buf, sample()))
+	require.NoError(t, WriteReport(&buf, report.JUnit, sample()))
 	golden(t, "report.xml", buf.Bytes())
 
 	validate := func(doc []byte) (string, error) {
@@ -115,7 +111,7 @@ func TestJUnitValidatesAgainstTheSchema(t *testing.T) {
 
 func TestJUnitCountsAndFailures(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, JUnit.Write(&buf, sample()))
+	require.NoError(t, WriteReport(&buf, report.JUnit, sample()))
 	s := buf.String()
 	assert.Equal(t, 2, strings.Count(s, "<testcase "), "one testcase per assertion")
 	assert.Equal(t, 1, strings.Count(s, "<failure "))
@@ -139,14 +135,14 @@ func TestTextChart(t *testing.T) {
 }
 
 func TestUnknownFormat(t *testing.T) {
-	assert.EqualError(t, Format("yaml").Write(&bytes.Buffer{}, sample()), `unknown report format "yaml"`)
+	assert.EqualError(t, WriteReport(&bytes.Buffer{}, report.Format("yaml"), sample()), `unknown report format "yaml"`)
 }
 
 // fleet is two engines that ran the lab and one that did not answer.
-func fleet() Fleet {
+func sampleFleet() report.Fleet {
 	a, b := sample(), sample()
 	b.Engine.Version = "29.8.0"
-	return Fleet{Tool: "multistage-lab", GeneratedAt: a.GeneratedAt, Engines: []EngineEntry{
+	return report.Fleet{Tool: "multistage-lab", GeneratedAt: a.GeneratedAt, Engines: []report.EngineEntry{
 		{Name: "unix:///var/run/docker.sock", Seconds: 14.2, Report: &a},
 		{Name: "unix:///tmp/lab-engines/ci29c/d.sock", Seconds: 11.0, Report: &b},
 		{Name: "tcp://10.0.0.9:2375", Seconds: 5.0, Error: "no Docker Engine answers at tcp://10.0.0.9:2375 (no answer in 5s)"},
@@ -156,7 +152,7 @@ func fleet() Fleet {
 
 func TestFleetJUnitHasASuitePerEngine(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, JUnit.WriteFleet(&buf, fleet()))
+	require.NoError(t, WriteFleetReport(&buf, report.JUnit, sampleFleet()))
 	var doc junitSuites
 	require.NoError(t, xml.Unmarshal(buf.Bytes(), &doc))
 	require.Len(t, doc.Suites, 4)
@@ -187,15 +183,15 @@ func TestFleetJUnitHasASuitePerEngine(t *testing.T) {
 
 func TestFleetJSONAndMarkdown(t *testing.T) {
 	var buf bytes.Buffer
-	require.NoError(t, JSON.WriteFleet(&buf, fleet()))
-	var back Fleet
+	require.NoError(t, WriteFleetReport(&buf, report.JSON, sampleFleet()))
+	var back report.Fleet
 	require.NoError(t, json.Unmarshal(buf.Bytes(), &back))
 	require.Len(t, back.Engines, 4)
 	assert.Nil(t, back.Engines[2].Report)
 	assert.Equal(t, "29.8.0", back.Engines[1].Report.Engine.Version)
 
 	buf.Reset()
-	require.NoError(t, Markdown.WriteFleet(&buf, fleet()))
+	require.NoError(t, WriteFleetReport(&buf, report.Markdown, sampleFleet()))
 	md := buf.String()
 	assert.Contains(t, md, "| engine | version | image store | builder | bases | assertions | seconds |")
 	assert.Contains(t, md, "| tcp://10.0.0.9:2375 | | | | | error: no Docker Engine answers at tcp://10.0.0.9:2375 (no answer in 5s) | 5.0 |")

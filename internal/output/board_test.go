@@ -1,4 +1,4 @@
-package fleet
+package output
 
 import (
 	"context"
@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/tonistiigi/vt100"
 
+	"github.com/multistage-lab/multistage-lab/internal/fleet"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -54,9 +55,9 @@ func TestBoardShowsOneLiveLinePerEngine(t *testing.T) {
 	b := NewBoard(scr, engines, func() (int, int) { return 160, 24 }, dir)
 	step := make(chan struct{})
 	next := make(chan struct{})
-	var runs []Run
+	var runs []fleet.Run
 	go func() {
-		runs = Each(t.Context(), engines, 3, b, func(ctx context.Context, engine string, w io.Writer, status func(string)) (*report.Report, error) {
+		runs = fleet.Each(t.Context(), engines, 3, b, func(ctx context.Context, engine string, w io.Writer, status func(string)) (*report.Report, error) {
 			switch engine {
 			case "class-07":
 				status("building v1")
@@ -147,7 +148,7 @@ func TestAFrozenBoardEndsBelowWhatWasWritten(t *testing.T) {
 	b.Freeze()
 	fmt.Fprint(scr, "^C\ncancelling mage targets, waiting up to 5 seconds for cleanup...\n")
 	time.Sleep(3 * b.tick)
-	b.Finish(0, Run{Engine: "a", Err: context.Canceled})
+	b.Finish(0, fleet.Run{Engine: "a", Err: context.Canceled})
 	b.Close()
 	l := scr.lines()
 	require.Len(t, l, 6, "%q", l)
@@ -173,9 +174,9 @@ func TestAClassOfThirtyInASmallWindow(t *testing.T) {
 		status("building v1")
 		switch {
 		case i == 7:
-			b.Finish(i, Run{Engine: engines[i], Err: errors.New("no Docker Engine answers")})
+			b.Finish(i, fleet.Run{Engine: engines[i], Err: errors.New("no Docker Engine answers")})
 		case i < 25 && i != 20:
-			b.Finish(i, Run{Engine: engines[i], Report: &report.Report{Passed: 10, Assertions: make([]report.Check, 10)}})
+			b.Finish(i, fleet.Run{Engine: engines[i], Report: &report.Report{Passed: 10, Assertions: make([]report.Check, 10)}})
 		}
 	}
 	time.Sleep(3 * b.tick)
@@ -191,7 +192,7 @@ func TestAClassOfThirtyInASmallWindow(t *testing.T) {
 	assert.Len(t, scr.lines(), 11)
 	for i := 20; i < 30; i++ {
 		if i == 20 || i >= 25 {
-			b.Finish(i, Run{Engine: engines[i], Report: &report.Report{Passed: 10, Assertions: make([]report.Check, 10)}})
+			b.Finish(i, fleet.Run{Engine: engines[i], Report: &report.Report{Passed: 10, Assertions: make([]report.Check, 10)}})
 		}
 	}
 	b.Close()

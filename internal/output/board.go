@@ -1,4 +1,4 @@
-package fleet
+package output
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/multistage-lab/multistage-lab/internal/fleet"
 	"golang.org/x/term"
 )
 
@@ -114,7 +115,7 @@ func (b *Board) Start(i int) (io.Writer, func(string), error) {
 }
 
 // Finish marks engine i done, failed or interrupted, and closes its log.
-func (b *Board) Finish(i int, r Run) {
+func (b *Board) Finish(i int, r fleet.Run) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	row := &b.rows[i]
@@ -124,7 +125,7 @@ func (b *Board) Finish(i int, r Run) {
 		row.status = fmt.Sprintf("done, %d/%d passed", r.Report.Passed, len(r.Report.Assertions))
 	}
 	if r.Err != nil {
-		row.state, row.status = failed, "failed: "+Result(r.Err)
+		row.state, row.status = failed, "failed: "+fleet.Result(r.Err)
 	}
 	row.last = ""
 	if row.file != nil {
