@@ -356,6 +356,8 @@ func moduleRoot(dir string) string {
 
 // engineVersion is the engine's version, asked once.
 func (l *Lab) engineVersion(ctx context.Context) (types.Version, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if l.version == nil {
 		v, err := l.Client.ServerVersion(ctx)
 		if err != nil {

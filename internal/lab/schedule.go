@@ -32,7 +32,7 @@ import (
 // for the four, warm, on the project's machine), so they go after v1 as
 // before. Output is shown in order, each build's as it finishes.
 func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
-	if err := l.prepareConcurrent(ctx); err != nil {
+	if err := l.prepare(ctx); err != nil {
 		return nil, err
 	}
 	images := l.Images()
@@ -204,9 +204,23 @@ func (g *latch) wait(ctx context.Context) error {
 	}
 }
 
-// prepareConcurrent does once what every build would otherwise race to do:
-// the bases, the credentials and the BuildKit session.
-func (l *Lab) prepareConcurrent(ctx context.Context) error {
+// prepare fills, before any build starts, every cache the builds read:
+// the engine's version and info, each image's Dockerfile read and parsed
+// (stages and sources; a Dockerfile's error is kept and said where the
+// build meets it, as before), the bases, the credentials and the BuildKit
+// session. The builds that then run side by side only read them.
+func (l *Lab) prepare(ctx context.Context) error {
+	if _, err := l.engineVersion(ctx); err != nil {
+		return err
+	}
+	if _, err := l.engineInfo(ctx); err != nil {
+		return err
+	}
+	for _, im := range l.Images() {
+		path := l.dockerfilePath(im)
+		_, _ = l.stages(path, "")
+		_, _ = l.sources(path)
+	}
 	if err := l.EnsureBases(ctx); err != nil {
 		return err
 	}
