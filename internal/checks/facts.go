@@ -56,8 +56,15 @@ type Base struct {
 	Layers []string
 }
 
-// Kind says "stand-in" or "real".
+// ScratchID stands for the ID of scratch, the empty base, which is no
+// image on the engine.
+const ScratchID = "scratch"
+
+// Kind says "stand-in" or "real", or "empty" for scratch.
 func (b Base) Kind() string {
+	if b.ID == ScratchID {
+		return "empty"
+	}
 	if b.Standin {
 		return "stand-in"
 	}

@@ -16,9 +16,9 @@ func TestTheLabsDockerfiles(t *testing.T) {
 		target string
 		want   []Stage
 	}{
-		{"v1.Dockerfile", "", []Stage{{0, "", "golang", 1}, {1, "", "alpine", 7}}},
-		{"v2.Dockerfile", "builder", []Stage{{0, "builder", "golang", 1}, {1, "runtime", "alpine", 7}}},
-		{"v2.Dockerfile", "runtime", []Stage{{0, "builder", "golang", 1}, {1, "runtime", "alpine", 7}}},
+		{"v1.Dockerfile", "", []Stage{{Index: 0, Name: "", Base: "golang", From: "golang", Line: 1}, {Index: 1, Name: "", Base: "alpine", From: "alpine", Line: 7, CopyFrom: []CopyFrom{{From: "0", Line: 9}}}}},
+		{"v2.Dockerfile", "builder", []Stage{{Index: 0, Name: "builder", Base: "golang", From: "golang", Line: 1}, {Index: 1, Name: "runtime", Base: "alpine", From: "alpine", Line: 7, CopyFrom: []CopyFrom{{From: "builder", Line: 9}}}}},
+		{"v2.Dockerfile", "runtime", []Stage{{Index: 0, Name: "builder", Base: "golang", From: "golang", Line: 1}, {Index: 1, Name: "runtime", Base: "alpine", From: "alpine", Line: 7, CopyFrom: []CopyFrom{{From: "builder", Line: 9}}}}},
 	} {
 		f, err := os.Open(filepath.Join("..", "..", "dockerfiles", c.file))
 		require.NoError(t, err)
@@ -93,4 +93,57 @@ func TestSources(t *testing.T) {
 	got, err := Sources(strings.NewReader("FROM golang AS b\nCOPY helloworld.go go.* ./\nADD https://x/y.tgz /\nADD data /data\nFROM alpine\nCOPY --from=b /myapp/helloworld .\n"))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"helloworld.go", "go.*", "data"}, got)
+}
+
+// TestArgsBeforeFromResolveAsTheBuilderResolvesThem: a FROM's ARG takes the
+// build's value, else its default (expanded with the ARGs before it), and
+// BuildKit's platform arguments; an ARG with neither is an error that
+// names the FROM's line and the ARG's.
+func TestArgsBeforeFromResolveAsTheBuilderResolvesThem(t *testing.T) {
+	const df = "ARG GO_VERSION=no-such-tag\nARG REGISTRY=docker.io\nARG BASE=${REGISTRY}/library/alpine\n" +
+		"FROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build\nFROM ${BASE}:3.20\n"
+	stages, err := Read("x.Dockerfile", strings.NewReader(df), Options{})
+	require.NoError(t, err)
+	assert.Equal(t, "golang:no-such-tag", stages[0].Base)
+	assert.Equal(t, "golang:${GO_VERSION}", stages[0].From)
+	assert.Equal(t, "$BUILDPLATFORM", stages[0].Platform)
+	assert.Equal(t, "docker.io/library/alpine:3.20", stages[1].Base)
+
+	stages, err = Read("x.Dockerfile", strings.NewReader(df), Options{Args: map[string]string{"GO_VERSION": "latest", "REGISTRY": "mirror.local:5000"}})
+	require.NoError(t, err)
+	assert.Equal(t, "golang:latest", stages[0].Base)
+	assert.Equal(t, "mirror.local:5000/library/alpine:3.20", stages[1].Base, "a default built from another ARG takes that ARG's given value")
+
+	stages, err = Read("x.Dockerfile", strings.NewReader("FROM alpine:${TARGETARCH}\n"), Options{Platform: "linux/arm64"})
+	require.NoError(t, err)
+	assert.Equal(t, "alpine:arm64", stages[0].Base, "BuildKit's platform arguments need no ARG")
+
+	_, err = Read("x.Dockerfile", strings.NewReader("ARG GO_VERSION\nFROM golang:${GO_VERSION}\n"), Options{})
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.EqualError(t, err, "invalid Dockerfile: x.Dockerfile:2: FROM golang:${GO_VERSION} uses ARG GO_VERSION, which has no value (ARG at line 1): give it a default there (ARG GO_VERSION=VALUE) or a value in lab.yaml's build-args")
+	stages, err = Read("x.Dockerfile", strings.NewReader("ARG GO_VERSION\nFROM golang:${GO_VERSION}\n"), Options{Args: map[string]string{"GO_VERSION": "1.26"}})
+	require.NoError(t, err)
+	assert.Equal(t, "golang:1.26", stages[0].Base)
+
+	_, err = Read("x.Dockerfile", strings.NewReader("FROM golang:${GO_VERSION}\n"), Options{Args: map[string]string{"GO_VERSION": "1.26"}})
+	assert.EqualError(t, err, "invalid Dockerfile: x.Dockerfile:1: FROM golang:${GO_VERSION} uses $GO_VERSION, which no ARG before the first FROM declares: add ARG GO_VERSION=VALUE before it")
+}
+
+// TestWhatOnlyBuildKitBuilds: each BuildKit-only form is named with its
+// line; a Dockerfile without one passes.
+func TestWhatOnlyBuildKitBuilds(t *testing.T) {
+	for _, c := range []struct{ dockerfile, what string }{
+		{"FROM golang\nRUN --mount=type=cache,target=/root/.cache/go-build go build ./...\n", "2: RUN --mount"},
+		{"FROM golang\nWORKDIR /src\nRUN --network=none true\n", "3: RUN --network"},
+		{"FROM alpine\nRUN <<EOF\necho hi\nEOF\n", "2: RUN with a heredoc"},
+		{"FROM alpine\nCOPY <<EOF /etc/motd\nhi\nEOF\n", "2: COPY with a heredoc"},
+		{"FROM golang AS b\nFROM alpine\nCOPY --link --from=b /go/bin/app /app\n", "3: COPY --link"},
+		{"FROM alpine\nCOPY --chmod=0755 app /app\n", "2: COPY --chmod"},
+		{"FROM alpine\nADD --link app.tar /\n", "2: ADD --link"},
+	} {
+		err := ClassicCannot("x.Dockerfile", strings.NewReader(c.dockerfile))
+		require.ErrorIs(t, err, ErrInvalid, c.what)
+		assert.EqualError(t, err, "invalid Dockerfile: x.Dockerfile:"+c.what+" needs BuildKit; the classic builder cannot build it: use LAB_BUILDER=buildkit")
+	}
+	assert.NoError(t, ClassicCannot("x.Dockerfile", strings.NewReader("FROM golang AS b\nRUN go build -o /app .\nFROM alpine\nCOPY --from=b --chown=1:1 /app /app\n")))
 }

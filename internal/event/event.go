@@ -43,6 +43,7 @@ type PlainTCP struct{ Host string }
 type BuildStarted struct {
 	Command    string // "docker image build --target builder"
 	Tags       []string
+	Context    string // the context folder as the user reads it; "" is "."
 	Dockerfile string // as the user reads its path
 	Builder    string
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/docker/docker/errdefs"
 	"github.com/docker/docker/pkg/jsonmessage"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
@@ -183,6 +184,10 @@ func (l *Lab) SizedBase(ctx context.Context, ref string) (Base, bool, error) {
 }
 
 func (l *Lab) inspectBase(ctx context.Context, ref string, sized bool) (Base, bool, error) {
+	if ref == labfile.Scratch {
+		// scratch is no image: a base of nothing, 0 bytes, no layers.
+		return Base{Ref: ref, ID: checks.ScratchID}, true, nil
+	}
 	var in image.InspectResponse
 	var sizes Sizes
 	var err error

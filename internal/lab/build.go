@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/docker/docker/api/types/build"
@@ -64,7 +66,10 @@ func (l *Lab) buildTo(ctx context.Context, im Image, out *recording, lastStage f
 		Dockerfile: l.dockerfilePath(im),
 		Display:    im.Dockerfile,
 		Target:     im.Target,
-		NoCache:    l.noCache,
+		NoCache:    l.noCache || im.NoCache,
+		Args:       l.Def.ArgsOf(im),
+		Labels:     im.Labels,
+		ContextDir: l.Def.ContextDir(im),
 		LastStage:  lastStage,
 		Hold:       hold,
 		Shared:     shared,
@@ -88,6 +93,11 @@ type buildSpec struct {
 	Display    string
 	Target     string
 	NoCache    bool
+	// Args and Labels are the build's --build-arg and --label values;
+	// ContextDir its context folder ("": the app folder).
+	Args       map[string]string
+	Labels     map[string]string
+	ContextDir string
 	// Out and Events receive this build's output and events instead of the
 	// lab's (a build that runs beside others keeps them in a recording,
 	// shown when it is done).
@@ -123,6 +133,9 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 			return "", 0, err
 		}
 	}
+	if err := l.classicCanBuild(spec.Dockerfile); err != nil {
+		return "", 0, err
+	}
 	if err := l.EnsureBases(ctx); err != nil {
 		return "", 0, err
 	}
@@ -132,6 +145,16 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	}
 	if spec.NoCache {
 		cmd += " --no-cache"
+	}
+	for _, k := range slices.Sorted(maps.Keys(spec.Args)) {
+		cmd += " --build-arg " + k + "=" + spec.Args[k]
+	}
+	for _, k := range slices.Sorted(maps.Keys(spec.Labels)) {
+		cmd += " --label " + k + "=" + spec.Labels[k]
+	}
+	contextDir := "."
+	if spec.ContextDir != "" {
+		contextDir = l.displayPath(spec.ContextDir)
 	}
 	tag := spec.Tags[0]
 	out, say := spec.Out, spec.Events
@@ -143,12 +166,24 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		mode = progress.Plain // a buffer is no terminal
 	}
 	labels := l.buildLabels(spec)
-	say(event.BuildStarted{Command: cmd, Tags: spec.Tags, Dockerfile: spec.Display, Builder: string(l.Settings.Builder)})
+	if len(spec.Labels) > 0 {
+		labels = maps.Clone(spec.Labels)
+		maps.Copy(labels, l.buildLabels(spec))
+	}
+	var args map[string]*string
+	for k, v := range spec.Args {
+		if args == nil {
+			args = map[string]*string{}
+		}
+		args[k] = &v
+	}
+	say(event.BuildStarted{Command: cmd, Tags: spec.Tags, Context: contextDir, Dockerfile: spec.Display, Builder: string(l.Settings.Builder)})
 	start := time.Now()
 	opts := build.ImageBuildOptions{
 		Tags:        spec.Tags,
 		Dockerfile:  "Dockerfile",
 		Target:      spec.Target,
+		BuildArgs:   args,
 		Labels:      labels,
 		NoCache:     spec.NoCache,
 		Remove:      true,
@@ -189,7 +224,7 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	defer resp.Body.Close()
 	var body io.Reader = resp.Body
 	if spec.LastStage != nil && l.Settings.Builder == settings.Classic {
-		stages, err := l.stages(spec.Dockerfile, "")
+		stages, err := l.stages(spec.Dockerfile, "", spec.Args)
 		if err != nil {
 			return "", 0, err
 		}

@@ -1,21 +1,25 @@
 package lab
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
+	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
+	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
 
 // stopsBeforeLastStage reports whether --target names a stage other than
 // the Dockerfile's last.
-func (l *Lab) stopsBeforeLastStage(dockerfilePath, target string) (bool, error) {
+func (l *Lab) stopsBeforeLastStage(im Image) (bool, error) {
+	target := im.Target
 	if target == "" {
 		return false, nil
 	}
-	stages, err := l.stages(dockerfilePath, "")
+	stages, err := l.stages(l.dockerfilePath(im), "", l.Def.ArgsOf(im))
 	if err != nil {
 		return false, err
 	}
@@ -30,9 +34,12 @@ func (l *Lab) appDir() string {
 	return filepath.Join(l.Root, "app")
 }
 
-// buildContext is the context for a Dockerfile: the app folder, carrying
-// only what the Dockerfile's COPY and ADD read.
-func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) {
+// buildContext is the context for a Dockerfile: the folder dir (the app
+// folder if ""), carrying only what the Dockerfile's COPY and ADD read.
+func (l *Lab) buildContext(dockerfilePath, dir string) (buildcontext.Context, error) {
+	if dir == "" {
+		dir = l.appDir()
+	}
 	sources, err := l.sources(dockerfilePath)
 	if err != nil {
 		return buildcontext.Context{}, err
@@ -41,7 +48,7 @@ func (l *Lab) buildContext(dockerfilePath string) (buildcontext.Context, error) 
 	if err != nil {
 		return buildcontext.Context{}, fmt.Errorf("build context: %w", err)
 	}
-	return buildcontext.Context{Dir: l.appDir(), Dockerfile: dockerfilePath, DockerfileData: f.data, DockerfileInfo: f.info, Sources: sources}, nil
+	return buildcontext.Context{Dir: dir, Dockerfile: dockerfilePath, DockerfileData: f.data, DockerfileInfo: f.info, Sources: sources}, nil
 }
 
 // writeContext streams the build context: the Dockerfile and what it reads
@@ -55,7 +62,7 @@ func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
 		}
 		return buildcontext.Context{Dockerfile: spec.Dockerfile, DockerfileData: f.data, DockerfileInfo: f.info, Files: spec.Files}.Write(w)
 	}
-	c, err := l.buildContext(spec.Dockerfile)
+	c, err := l.buildContext(spec.Dockerfile, spec.ContextDir)
 	if err != nil {
 		return err
 	}
@@ -65,9 +72,23 @@ func (l *Lab) writeContext(w io.Writer, spec buildSpec) error {
 // WriteContextTar writes the build context of a lab image to w, as the
 // engine receives it, for a look with `tar t`.
 func (l *Lab) WriteContextTar(w io.Writer, im Image) error {
-	c, err := l.buildContext(l.dockerfilePath(im))
+	c, err := l.buildContext(l.dockerfilePath(im), l.Def.ContextDir(im))
 	if err != nil {
 		return err
 	}
 	return c.Write(w)
+}
+
+// classicCanBuild refuses, for the classic builder, a Dockerfile with an
+// instruction only BuildKit builds, naming its line, before anything is
+// sent to the engine.
+func (l *Lab) classicCanBuild(dockerfilePath string) error {
+	if l.Settings.Builder != settings.Classic {
+		return nil
+	}
+	f, err := l.readDockerfile(dockerfilePath)
+	if err != nil {
+		return fmt.Errorf("%w: %v", dockerfile.ErrInvalid, err)
+	}
+	return dockerfile.ClassicCannot(l.displayPath(dockerfilePath), bytes.NewReader(f.data))
 }

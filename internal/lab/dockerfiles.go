@@ -17,7 +17,7 @@ type dockerfileFile struct {
 	data []byte
 	info fs.FileInfo
 
-	checked map[string]checkResult // by --target ("" for none)
+	checked map[string]checkResult // by --target ("" for none) and build arguments
 
 	sourcesParsed bool
 	sources       []string
@@ -58,21 +58,23 @@ func (l *Lab) readDockerfile(path string) (*dockerfileFile, error) {
 	return f, nil
 }
 
-// stages parses a Dockerfile the lab has read and checks target, if set.
-func (l *Lab) stages(path, target string) ([]dockerfile.Stage, error) {
+// stages parses a Dockerfile the lab has read, its FROMs resolved with
+// args, and checks target, if set.
+func (l *Lab) stages(path, target string, args map[string]string) ([]dockerfile.Stage, error) {
 	f, err := l.readDockerfile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", dockerfile.ErrInvalid, err)
 	}
 	l.dfMu.Lock()
 	defer l.dfMu.Unlock()
-	r, ok := f.checked[target]
+	key := fmt.Sprint(target, args) // fmt prints a map's keys sorted
+	r, ok := f.checked[key]
 	if !ok {
-		r.stages, r.err = dockerfile.Check(l.displayPath(path), bytes.NewReader(f.data), target)
+		r.stages, r.err = dockerfile.Read(l.displayPath(path), bytes.NewReader(f.data), dockerfile.Options{Target: target, Args: args})
 		if f.checked == nil {
 			f.checked = map[string]checkResult{}
 		}
-		f.checked[target] = r
+		f.checked[key] = r
 	}
 	return r.stages, r.err
 }

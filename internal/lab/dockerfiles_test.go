@@ -22,7 +22,7 @@ func TestDockerfilesAreReadAndParsedOnce(t *testing.T) {
 	require.NoError(t, os.WriteFile(path, []byte("FROM golang AS builder\nCOPY a.go .\nFROM alpine AS runtime\nCOPY --from=builder /x .\n"), 0o644))
 	l := New(nil, settings.Settings{}, dir, io.Discard)
 
-	stages, err := l.stages(path, "runtime")
+	stages, err := l.stages(path, "runtime", nil)
 	require.NoError(t, err)
 	require.Len(t, stages, 2)
 	sources, err := l.sources(path)
@@ -30,7 +30,7 @@ func TestDockerfilesAreReadAndParsedOnce(t *testing.T) {
 	assert.Equal(t, []string{"a.go"}, sources)
 
 	require.NoError(t, os.WriteFile(path, []byte("FROM scratch\n"), 0o644))
-	again, err := l.stages(path, "runtime")
+	again, err := l.stages(path, "runtime", nil)
 	require.NoError(t, err)
 	assert.Same(t, &stages[0], &again[0], "the same parse, not a new one")
 	sourcesAgain, err := l.sources(path)
@@ -38,13 +38,13 @@ func TestDockerfilesAreReadAndParsedOnce(t *testing.T) {
 	assert.Same(t, &sources[0], &sourcesAgain[0])
 
 	// Another target is its own check, on the same bytes.
-	_, err = l.stages(path, "nope")
+	_, err = l.stages(path, "nope", nil)
 	require.ErrorIs(t, err, dockerfile.ErrInvalid)
 	assert.Contains(t, err.Error(), "nope")
 
 	// A fresh run reads the file anew.
 	fresh := New(nil, settings.Settings{}, dir, io.Discard)
-	stages, err = fresh.stages(path, "")
+	stages, err = fresh.stages(path, "", nil)
 	require.NoError(t, err)
 	assert.Len(t, stages, 1)
 }

@@ -73,7 +73,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	if classic {
 		for i, im := range rest {
 			gate := v1Done
-			if stops, err := l.stopsBeforeLastStage(l.dockerfilePath(im), im.Target); err == nil && stops {
+			if stops, err := l.stopsBeforeLastStage(im); err == nil && stops {
 				gate = v1Staged
 			}
 			launch(i, func() error { return gate.wait(bctx) })
@@ -218,7 +218,10 @@ func (l *Lab) prepare(ctx context.Context) error {
 	}
 	for _, im := range l.Images() {
 		path := l.dockerfilePath(im)
-		_, _ = l.stages(path, "")
+		if err := l.classicCanBuild(path); err != nil {
+			return err
+		}
+		_, _ = l.stages(path, "", l.Def.ArgsOf(im))
 		_, _ = l.sources(path)
 	}
 	if err := l.EnsureBases(ctx); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
@@ -47,9 +48,12 @@ func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error)
 		if b.ID == "" {
 			continue
 		}
-		h, err := l.history(ctx, b.Ref)
-		if err != nil {
-			return nil, err
+		var h []HistoryEntry
+		if b.ID != checks.ScratchID { // scratch has no history: it is nothing
+			var err error
+			if h, err = l.history(ctx, b.Ref); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, layersOf(ImageFacts{Ref: b.Ref, Size: b.Size, Sizes: b.Sizes, History: h}, "base "+b.Ref, b, nil))
 		if im, ok := inv.Images[base.Image]; ok && im.Present {

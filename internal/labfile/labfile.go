@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -32,12 +33,15 @@ type Lab struct {
 	Path string `yaml:"-"`
 	Dir  string `yaml:"-"`
 
-	Version     int     `yaml:"version"`
-	Images      []Image `yaml:"images"`
-	Build       Build   `yaml:"build"`
-	Bases       []Base  `yaml:"bases"`
-	Checks      []Check `yaml:"checks"`
-	Walkthrough []Step  `yaml:"walkthrough"`
+	Version int `yaml:"version"`
+	// BuildArgs are every image's build arguments (--build-arg), unless
+	// the image gives its own value.
+	BuildArgs   map[string]string `yaml:"build-args"`
+	Images      []Image           `yaml:"images"`
+	Build       Build             `yaml:"build"`
+	Bases       []Base            `yaml:"bases"`
+	Checks      []Check           `yaml:"checks"`
+	Walkthrough []Step            `yaml:"walkthrough"`
 }
 
 // Image is one image the lab builds.
@@ -48,7 +52,35 @@ type Image struct {
 	Tag        string `yaml:"tag"`
 	Dockerfile string `yaml:"dockerfile"`
 	Target     string `yaml:"target"`
-	Line       int    `yaml:"-"`
+	// BuildArgs and Labels are the build's --build-arg and --label;
+	// Context its context folder, relative to the lab file (the lab's app
+	// folder, LAB_APP, if unset); NoCache builds it without the cache.
+	BuildArgs map[string]string `yaml:"build-args"`
+	Labels    map[string]string `yaml:"labels"`
+	Context   string            `yaml:"context"`
+	NoCache   bool              `yaml:"no-cache"`
+	Line      int               `yaml:"-"`
+}
+
+// ArgsOf are im's build arguments: the lab's, and im's own over them.
+func (l *Lab) ArgsOf(im Image) map[string]string {
+	if len(l.BuildArgs) == 0 && len(im.BuildArgs) == 0 {
+		return nil
+	}
+	args := maps.Clone(l.BuildArgs)
+	if args == nil {
+		args = map[string]string{}
+	}
+	maps.Copy(args, im.BuildArgs)
+	return args
+}
+
+// ContextDir is im's context folder, or "" for the lab's app folder.
+func (l *Lab) ContextDir(im Image) string {
+	if im.Context == "" {
+		return ""
+	}
+	return filepath.Join(l.Dir, filepath.FromSlash(im.Context))
 }
 
 // Build says how the images are built: the first alone (it fills the

@@ -79,7 +79,7 @@ func TestBadLabFiles(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"unknown top key", "\nbuild:", "\nbuilds:", `lab.yaml:21: unknown key "builds"`},
-		{"unknown image key", "    target: builder", "    taget: builder", `lab.yaml:16: unknown key "taget" (known here: name, tag, dockerfile, target)`},
+		{"unknown image key", "    target: builder", "    taget: builder", `lab.yaml:16: unknown key "taget" (known here: name, tag, dockerfile, target, build-args, labels, context, no-cache)`},
 		{"unknown key in a check's parameters", "percent: 10", "pct: 10", `lab.yaml:40: unknown key "pct" (known here: image, than, percent)`},
 		{"target no stage has", "    target: runtime", "    target: final", "lab.yaml:17: multi-state:runtime: "},
 		{"target no stage has, said", "    target: runtime", "    target: final", "--target final names no stage; the stages are builder (line 1), runtime (line 7)"},

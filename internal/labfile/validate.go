@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -157,6 +158,17 @@ func (l *Lab) check(display string) error {
 		if filepath.IsAbs(im.Dockerfile) {
 			return bad(im.Line, "dockerfile %s is absolute: give it relative to %s", im.Dockerfile, Name)
 		}
+		if filepath.IsAbs(im.Context) {
+			return bad(im.Line, "%s: context %s is absolute: give the folder relative to %s", im.Tag, im.Context, Name)
+		}
+		for what, m := range map[string]map[string]string{"build-args": im.BuildArgs, "labels": im.Labels} {
+			if _, ok := m[""]; ok {
+				return bad(im.Line, "%s: %s has an empty name", im.Tag, what)
+			}
+		}
+	}
+	if _, ok := l.BuildArgs[""]; ok {
+		return bad(0, "build-args has an empty name")
 	}
 	if l.Build.Parallel == 0 {
 		l.Build.Parallel = DefaultParallel
@@ -240,14 +252,21 @@ func (l *Lab) checkFiles(display string) error {
 		if err != nil {
 			return fmt.Errorf("%w: %s: %v", dockerfile.ErrInvalid, path, err)
 		}
-		// A Dockerfile that does not parse is the Dockerfile's fault, and
-		// its own message says where; a target it lacks is the lab file's.
-		if _, err := dockerfile.Check(path, bytes.NewReader(data), ""); err != nil {
+		// A Dockerfile that does not parse, or whose FROM uses an ARG with
+		// no value, is the Dockerfile's fault, and its own message says
+		// where; a target it lacks is the lab file's.
+		args := l.ArgsOf(im)
+		if _, err := dockerfile.Read(path, bytes.NewReader(data), dockerfile.Options{Args: args}); err != nil {
 			return err
 		}
-		if _, err := dockerfile.Check(path, bytes.NewReader(data), im.Target); err != nil {
+		if _, err := dockerfile.Read(path, bytes.NewReader(data), dockerfile.Options{Target: im.Target, Args: args}); err != nil {
 			msg := strings.TrimPrefix(err.Error(), dockerfile.ErrInvalid.Error()+": ")
 			return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: %s", im.Tag, msg)}
+		}
+		if dir := l.ContextDir(im); dir != "" {
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: context %s is not a folder beside %s", im.Tag, im.Context, Name)}
+			}
 		}
 	}
 	for _, b := range l.Bases {
@@ -265,16 +284,19 @@ func (l *Lab) checkFiles(display string) error {
 	return nil
 }
 
+// Scratch is the empty image a stage may start FROM: a base of nothing.
+const Scratch = "scratch"
+
 // BaseRef is the image a base's image starts its final stage from, as
 // docker names it ("golang:latest"), following FROM lines that name an
-// earlier stage.
+// earlier stage; Scratch for a final stage FROM scratch.
 func (l *Lab) BaseRef(b Base) (string, error) {
 	im, _ := l.ImageNamed(b.Image)
 	data, err := os.ReadFile(l.DockerfilePath(im))
 	if err != nil {
 		return "", err
 	}
-	stages, err := dockerfile.Check(im.Dockerfile, strings.NewReader(string(data)), im.Target)
+	stages, err := dockerfile.Read(im.Dockerfile, bytes.NewReader(data), dockerfile.Options{Target: im.Target, Args: l.ArgsOf(im)})
 	if err != nil {
 		return "", err
 	}
@@ -285,6 +307,9 @@ func (l *Lab) BaseRef(b Base) (string, error) {
 	for range stages {
 		from := stages[i].Base
 		j := slices.IndexFunc(stages[:i], func(s dockerfile.Stage) bool { return strings.EqualFold(s.Name, from) })
+		if j < 0 && strings.EqualFold(from, Scratch) {
+			return Scratch, nil
+		}
 		if j < 0 {
 			named, err := reference.ParseNormalizedNamed(from)
 			if err != nil {
@@ -315,11 +340,10 @@ type BaseUse struct {
 	Line int
 }
 
-// ExternalBases are the images the lab's builds start stages FROM (not an
-// earlier stage, not scratch), each once, in the lab file's order: the
+// ExternalBases are the images the lab's builds start stages FROM or COPY
+// --from (not an earlier stage, not scratch), each once, in the lab file's order: the
 // stages up to each image's target, which the classic builder builds and
-// BuildKit may. A FROM that names a build argument (${...}) is left out:
-// only the build knows its value.
+// BuildKit may, their ARGs resolved with the image's build-args.
 func (l *Lab) ExternalBases() ([]BaseUse, error) {
 	var out []BaseUse
 	for _, im := range l.Images {
@@ -327,7 +351,7 @@ func (l *Lab) ExternalBases() ([]BaseUse, error) {
 		if err != nil {
 			return nil, err
 		}
-		stages, err := dockerfile.Check(im.Dockerfile, bytes.NewReader(data), im.Target)
+		stages, err := dockerfile.Read(im.Dockerfile, bytes.NewReader(data), dockerfile.Options{Target: im.Target, Args: l.ArgsOf(im)})
 		if err != nil {
 			return nil, err
 		}
@@ -335,18 +359,24 @@ func (l *Lab) ExternalBases() ([]BaseUse, error) {
 		if im.Target != "" {
 			last = slices.IndexFunc(stages, func(s dockerfile.Stage) bool { return strings.EqualFold(s.Name, im.Target) })
 		}
-		for i, s := range stages[:last+1] {
-			earlier := slices.ContainsFunc(stages[:i], func(e dockerfile.Stage) bool { return strings.EqualFold(e.Name, s.Base) })
-			if earlier || strings.EqualFold(s.Base, "scratch") || strings.Contains(s.Base, "$") {
-				continue
+		use := func(i int, from string, line int) {
+			earlier := slices.ContainsFunc(stages[:i], func(e dockerfile.Stage) bool { return strings.EqualFold(e.Name, from) })
+			if _, err := strconv.Atoi(from); err == nil || earlier || strings.EqualFold(from, "scratch") || strings.Contains(from, "$") {
+				return
 			}
-			named, err := reference.ParseNormalizedNamed(s.Base)
+			named, err := reference.ParseNormalizedNamed(from)
 			if err != nil {
-				continue // the build says what is wrong with it
+				return // the build says what is wrong with it
 			}
 			ref := reference.FamiliarString(reference.TagNameOnly(named))
 			if !slices.ContainsFunc(out, func(u BaseUse) bool { return u.Ref == ref }) {
-				out = append(out, BaseUse{Ref: ref, File: im.Dockerfile, Line: s.Line})
+				out = append(out, BaseUse{Ref: ref, File: im.Dockerfile, Line: line})
+			}
+		}
+		for i, s := range stages[:last+1] {
+			use(i, s.Base, s.Line)
+			for _, c := range s.CopyFrom {
+				use(i, c.From, c.Line) // COPY --from an image, as BuildKit and the classic builder take it
 			}
 		}
 	}

@@ -29,7 +29,11 @@ func WriteEvent(w io.Writer, e event.Event) {
 	case event.PlainTCP:
 		p("warning: %s is reached over TCP without TLS: anyone who can reach that port controls the engine; use TLS (DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, or a docker context made with its certificates)\n", e.Host)
 	case event.BuildStarted:
-		p("==> %s -t %s .   (%s, %s builder)\n", e.Command, strings.Join(e.Tags, " -t "), e.Dockerfile, e.Builder)
+		context := e.Context
+		if context == "" {
+			context = "."
+		}
+		p("==> %s -t %s %s   (%s, %s builder)\n", e.Command, strings.Join(e.Tags, " -t "), context, e.Dockerfile, e.Builder)
 	case event.BuildDone:
 		p("    %s = %s (%.1fs)\n", e.Tag, display.ShortID(e.ID), e.Took.Seconds())
 	case event.Previous:

@@ -1,0 +1,90 @@
+package lab
+
+import (
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/settings"
+)
+
+// shapeMarker is in the history of every image a shape's build makes (its
+// build stages start WORKDIR /src; its final stages hold /hello or
+// /usr/local/bin/hello), and of no image another test makes.
+var shapeMarker = regexp.MustCompile(`WORKDIR /src|/hello\b`)
+
+// TestShapesBuild builds, verifies and cleans each shape of the corpus on
+// the engine with each builder, through the task binary as a team runs it
+// (LAB_DOCKERFILES at the shape): every check passes, the build line says
+// the build's arguments as the docker CLI takes them, and one clean leaves
+// none of the images the builds made (docker image ls -a). The classic
+// builder refuses the BuildKit-only shape before building anything, naming
+// the line.
+func TestShapesBuild(t *testing.T) {
+	_, _ = realLab(t, settings.Settings{})
+	removeShapeImages(t)
+	t.Cleanup(func() { removeShapeImages(t) })
+	for _, s := range shapes {
+		dir, err := filepath.Abs(shapeDir(s.name))
+		require.NoError(t, err)
+		for _, b := range []string{"classic", "buildkit"} {
+			t.Run(s.name+"/"+b, func(t *testing.T) {
+				env := []string{"LAB_DOCKERFILES=" + dir, "LAB_BUILDER=" + b}
+				if b == "classic" && s.classicRefuses != "" {
+					o := task(t, env, nil, "build")
+					assert.Equal(t, 2, o.code, o.said())
+					assert.Contains(t, o.stderr, "Dockerfile:5: RUN --mount needs BuildKit")
+					assert.NotContains(t, o.stdout, "==> docker image build", "refused before any build")
+					assert.Empty(t, shapeImages(t), "nothing built")
+					return
+				}
+				o := task(t, env, nil, "build", "verify")
+				require.Equal(t, 0, o.code, o.said())
+				assert.Regexp(t, `(\d+) of \d+ assertions passed`, o.stdout)
+				assert.NotContains(t, o.stdout, "FAIL")
+				if s.name == "build-arg" {
+					assert.Contains(t, o.stdout, "==> docker image build --build-arg GO_VERSION=latest --label org.opencontainers.image.title=shape-build-arg -t shape-build-arg:app "+filepath.Join("internal", "lab", "testdata", "shapes", "build-arg")+"   (Dockerfile, "+b+" builder)")
+					title := docker(t, "image", "inspect", "--format", `{{index .Config.Labels "org.opencontainers.image.title"}}`, "shape-build-arg:app")
+					assert.Equal(t, "shape-build-arg", title, "the lab file's label is on the image")
+				}
+				require.NotEmpty(t, shapeImages(t))
+				o = task(t, env, nil, "clean")
+				require.Equal(t, 0, o.code, o.said())
+				assert.Empty(t, shapeImages(t), "one clean leaves none of the images the builds made")
+			})
+		}
+	}
+}
+
+// shapeImages are the images on the engine (docker image ls -a) that a
+// shape's build made.
+func shapeImages(t *testing.T) []string {
+	var out []string
+	for _, id := range strings.Fields(docker(t, "image", "ls", "-a", "-q", "--no-trunc")) {
+		if slices.Contains(out, id) {
+			continue
+		}
+		h, err := exec.Command("docker", "image", "history", "--no-trunc", "--format", "{{.CreatedBy}}", id).Output()
+		if err == nil && shapeMarker.Match(h) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func removeShapeImages(t *testing.T) {
+	for _, ref := range strings.Fields(docker(t, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}")) {
+		if strings.HasPrefix(ref, "shape-") {
+			_ = exec.Command("docker", "image", "rm", "-f", ref).Run()
+		}
+	}
+	for _, id := range shapeImages(t) {
+		_ = exec.Command("docker", "image", "rm", "-f", id).Run()
+	}
+}
