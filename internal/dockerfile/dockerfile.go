@@ -259,9 +259,10 @@ func Sources(r io.Reader) ([]string, error) {
 }
 
 // ClassicCannot is the first instruction of a Dockerfile read from r that
-// only BuildKit builds (RUN --mount, --network or --security; a heredoc;
-// COPY or ADD --link, --chmod, --parents or --exclude), as an error naming
-// file and line; nil if the classic builder can build it all.
+// only BuildKit builds (FROM --platform with BuildKit's platform
+// arguments; RUN --mount, --network or --security; a heredoc; COPY or ADD
+// --link, --chmod, --parents or --exclude), as an error naming file and
+// line; nil if the classic builder can build it all.
 func ClassicCannot(file string, r io.Reader) error {
 	res, err := parser.Parse(io.LimitReader(r, maxSize))
 	if err != nil {
@@ -272,6 +273,9 @@ func ClassicCannot(file string, r io.Reader) error {
 		return located(file, err)
 	}
 	for _, s := range parsed {
+		if usesPlatformArg(s.Platform) {
+			return fmt.Errorf("%w: %s:%d: FROM --platform=%s needs BuildKit; the classic builder cannot build it: use LAB_BUILDER=buildkit", ErrInvalid, file, line(s.Location), s.Platform)
+		}
 		for _, cmd := range s.Commands {
 			if what := buildKitOnly(cmd); what != "" {
 				return fmt.Errorf("%w: %s:%d: %s needs BuildKit; the classic builder cannot build it: use LAB_BUILDER=buildkit", ErrInvalid, file, line(cmd.Location()), what)
@@ -279,6 +283,19 @@ func ClassicCannot(file string, r io.Reader) error {
 		}
 	}
 	return nil
+}
+
+// usesPlatformArg reports whether a FROM's --platform uses one of
+// BuildKit's automatic platform arguments, which the classic builder does
+// not set (it fails on the empty platform).
+func usesPlatformArg(platform string) bool {
+	for _, env := range platformArgs("") {
+		name, _, _ := strings.Cut(env, "=")
+		if strings.Contains(platform, "$"+name) || strings.Contains(platform, "${"+name) {
+			return true
+		}
+	}
+	return false
 }
 
 // buildKitOnly names what in cmd only BuildKit builds, or "".

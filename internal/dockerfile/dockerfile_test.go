@@ -140,6 +140,7 @@ func TestWhatOnlyBuildKitBuilds(t *testing.T) {
 		{"FROM golang AS b\nFROM alpine\nCOPY --link --from=b /go/bin/app /app\n", "3: COPY --link"},
 		{"FROM alpine\nCOPY --chmod=0755 app /app\n", "2: COPY --chmod"},
 		{"FROM alpine\nADD --link app.tar /\n", "2: ADD --link"},
+		{"FROM --platform=$BUILDPLATFORM golang AS b\nFROM alpine\n", "1: FROM --platform=$BUILDPLATFORM"},
 	} {
 		err := ClassicCannot("x.Dockerfile", strings.NewReader(c.dockerfile))
 		require.ErrorIs(t, err, ErrInvalid, c.what)

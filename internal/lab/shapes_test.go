@@ -27,7 +27,7 @@ var shapes = []struct {
 	{"stage-chain", []string{"golang:latest", "alpine:latest"}, []string{"golang:latest", "alpine:latest"}, ""},
 	{"scratch", []string{"golang:latest"}, []string{"scratch"}, ""},
 	{"copy-from-image", []string{"golang:latest", "alpine:latest"}, []string{}, ""},
-	{"platform", []string{"golang:latest", "alpine:latest"}, []string{"alpine:latest"}, ""},
+	{"platform", []string{"golang:latest", "alpine:latest"}, []string{"alpine:latest"}, "invalid Dockerfile: Dockerfile:3: FROM --platform=$BUILDPLATFORM needs BuildKit; the classic builder cannot build it: use LAB_BUILDER=buildkit"},
 	{"buildkit-only", []string{"golang:latest", "alpine:latest"}, []string{}, "invalid Dockerfile: Dockerfile:5: RUN --mount needs BuildKit; the classic builder cannot build it: use LAB_BUILDER=buildkit"},
 }
 
