@@ -48,6 +48,8 @@ var Kinds = []Entry{
 	{"files", func() Kind { return new(Files) }},
 	{"run", func() Kind { return new(Run) }},
 	{"on-base", func() Kind { return new(OnBase) }},
+	{"max-size", func() Kind { return new(MaxSize) }},
+	{"max-layers", func() Kind { return new(MaxLayers) }},
 }
 
 // CompareKinds are the kinds of check a comparison file (compare.yaml)

@@ -26,6 +26,8 @@ var samples = map[string]struct{ good, bad, why string }{
 	"files":         {good: "{image: runtime, present: [/myapp/helloworld]}", bad: "{image: runtime, absent: [usr/local/go]}", why: `files: "usr/local/go" is not an absolute path`},
 	"run":           {good: `{image: runtime, stdout: "Hello World\n"}`},
 	"on-base":       {good: "[builder, runtime]", bad: "[]", why: "on-base names no image"},
+	"max-size":      {good: "{image: runtime, mib: 10}", bad: "{image: runtime}", why: "max-size.mib is not above 0: give the budget in MiB"},
+	"max-layers":    {good: "{image: runtime, count: 3}", bad: "{image: runtime, count: 0}", why: "max-layers.count is below 1: an image has at least one layer"},
 
 	"larger": {good: "[single stage, builder pattern]", bad: "[a, b, c]", why: "larger names 3 approaches: give two"},
 	"about":  {good: "{approaches: [builder pattern, multi-stage], within-mib: 1}", bad: "{approaches: [a, b]}", why: "about needs within-mib above 0"},
