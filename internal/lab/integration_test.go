@@ -388,7 +388,7 @@ func TestReportsOnEngine(t *testing.T) {
 		case "junit":
 			if xmllint, err := exec.LookPath("xmllint"); err == nil {
 				root, _ := findTestRoot()
-				out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join(root, "internal", "report", "testdata", "junit.xsd"), path).CombinedOutput()
+				out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join(root, "internal", "output", "testdata", "junit.xsd"), path).CombinedOutput()
 				assert.NoError(t, err, string(out))
 			} else if os.Getenv("CI") == "true" {
 				t.Error("CI needs xmllint")
