@@ -42,6 +42,18 @@ type Sizes struct {
 	Engine int64
 }
 
+// WasteFacts are what an image's layers waste, as dive counts it (package
+// waste): its efficiency, the wasted bytes, and those over the bytes its
+// layers above the first add.
+type WasteFacts struct {
+	Efficiency        float64
+	WastedBytes       uint64
+	UserSizeBytes     uint64
+	UserWastedPercent float64
+	// Err is why the layers could not be read, "" if they were.
+	Err string
+}
+
 // Base is a base image on the engine as the lab found or made it.
 type Base struct {
 	Ref     string
@@ -103,6 +115,8 @@ type Inventory struct {
 	Paths map[string]map[string]PathInfo
 	// Runs holds, by image name, what a container of it printed.
 	Runs map[string]RunOutcome
+	// Waste holds, by image name, what its layers waste.
+	Waste map[string]WasteFacts
 	// Store is the engine's image store, which says what an ID is.
 	Store Store
 	// Approaches holds, by name, what each approach of a comparison built

@@ -50,6 +50,7 @@ var Kinds = []Entry{
 	{"on-base", func() Kind { return new(OnBase) }},
 	{"max-size", func() Kind { return new(MaxSize) }},
 	{"max-layers", func() Kind { return new(MaxLayers) }},
+	{"waste", func() Kind { return new(Waste) }},
 }
 
 // CompareKinds are the kinds of check a comparison file (compare.yaml)
@@ -115,6 +116,15 @@ type Lab interface {
 type Needs struct {
 	Paths map[string][]string
 	Runs  []string
+	// Waste are the images whose layers are read for what they waste.
+	Waste []string
+}
+
+// Wasted asks for the image's layers to be read for what they waste.
+func (n *Needs) Wasted(image string) {
+	if !slices.Contains(n.Waste, image) {
+		n.Waste = append(n.Waste, image)
+	}
 }
 
 // Path asks for paths to be looked up in the image.

@@ -28,6 +28,7 @@ var samples = map[string]struct{ good, bad, why string }{
 	"on-base":       {good: "[builder, runtime]", bad: "[]", why: "on-base names no image"},
 	"max-size":      {good: "{image: runtime, mib: 10}", bad: "{image: runtime}", why: "max-size.mib is not above 0: give the budget in MiB"},
 	"max-layers":    {good: "{image: runtime, count: 3}", bad: "{image: runtime, count: 0}", why: "max-layers.count is below 1: an image has at least one layer"},
+	"waste":         {good: "{image: builder, lowest-efficiency: 0.95, highest-wasted-bytes: 20MB, highest-user-wasted-percent: 0.1}", bad: "{image: builder, highest-wasted-bytes: lots}", why: `waste.highest-wasted-bytes "lots" is not a size: write it as dive does (20MB, 20MiB, 1000)`},
 
 	"larger": {good: "[single stage, builder pattern]", bad: "[a, b, c]", why: "larger names 3 approaches: give two"},
 	"about":  {good: "{approaches: [builder pattern, multi-stage], within-mib: 1}", bad: "{approaches: [a, b]}", why: "about needs within-mib above 0"},

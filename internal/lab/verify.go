@@ -11,6 +11,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
+	"github.com/multistage-lab/multistage-lab/internal/waste"
 )
 
 // ErrAssertions marks a verify run in which an assertion failed.
@@ -25,7 +26,8 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 		return inv, err
 	}
 	inv.Paths, inv.Runs = map[string]map[string]PathInfo{}, map[string]checks.RunOutcome{}
-	paths, runs := verify.Needs(l.Def)
+	needs := verify.Needs(l.Def)
+	paths, runs := needs.Paths, needs.Runs
 	for _, im := range l.Images() {
 		want, f := paths[im.Name], inv.Images[im.Name]
 		if len(want) == 0 || !f.Present {
@@ -56,7 +58,39 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 		}
 		inv.Runs[name] = o
 	}
+	inv.Waste = map[string]checks.WasteFacts{}
+	for _, name := range needs.Waste {
+		f := inv.Images[name]
+		if !f.Present {
+			continue
+		}
+		l.status("verify: reading the layers of %s", f.Ref)
+		a, err := l.wasteOf(ctx, f.Ref)
+		if err != nil && ctx.Err() != nil {
+			return inv, ctx.Err()
+		}
+		w := checks.WasteFacts{Efficiency: a.Efficiency, WastedBytes: a.WastedBytes, UserSizeBytes: a.UserSizeBytes, UserWastedPercent: a.UserWastedPercent}
+		if err != nil {
+			w.Err = err.Error()
+		}
+		inv.Waste[name] = w
+	}
 	return inv, nil
+}
+
+// wasteOf reads ref's layers as docker save writes them and measures what
+// they waste, as dive does (package waste).
+func (l *Lab) wasteOf(ctx context.Context, ref string) (waste.Analysis, error) {
+	rc, err := l.Client.ImageSave(ctx, []string{ref})
+	if err != nil {
+		return waste.Analysis{}, fmt.Errorf("save %s: %w", ref, err)
+	}
+	defer rc.Close()
+	a, err := waste.Analyze(rc)
+	if err != nil {
+		return waste.Analysis{}, fmt.Errorf("%s: %w", ref, err)
+	}
+	return a, nil
 }
 
 // gatherImages inspects the lab's images and its bases.
@@ -170,7 +204,7 @@ func (l *Lab) RunRuntime(ctx context.Context) error {
 // runImage is the image `run` runs: the one the lab file's first run check
 // names, else its last image.
 func (l *Lab) runImage() Image {
-	_, runs := verify.Needs(l.Def)
+	runs := verify.Needs(l.Def).Runs
 	if len(runs) > 0 {
 		im, _ := l.Def.ImageNamed(runs[0])
 		return im

@@ -17,7 +17,7 @@ type Check struct {
 
 // Needs are what the checks look up beyond each image's inspect: the paths
 // to stat in each image, and the images to run, in the lab file's order.
-func Needs(def *labfile.Lab) (paths map[string][]string, runs []string) {
+func Needs(def *labfile.Lab) checks.Needs {
 	var n checks.Needs
 	for _, c := range def.Checks {
 		c.Kind.Need(&n)
@@ -25,7 +25,7 @@ func Needs(def *labfile.Lab) (paths map[string][]string, runs []string) {
 	if n.Paths == nil {
 		n.Paths = map[string][]string{}
 	}
-	return n.Paths, n.Runs
+	return n
 }
 
 // Evaluate runs every check of the lab file on an inventory. Each reports

@@ -159,7 +159,8 @@ checks:
 }
 
 func TestNeeds(t *testing.T) {
-	paths, runs := Needs(seedLab(t))
-	assert.Equal(t, map[string][]string{"runtime": {"/myapp/helloworld", "/usr/local/go"}}, paths)
-	assert.Equal(t, []string{"runtime"}, runs)
+	n := Needs(seedLab(t))
+	assert.Equal(t, map[string][]string{"runtime": {"/myapp/helloworld", "/usr/local/go"}}, n.Paths)
+	assert.Equal(t, []string{"runtime"}, n.Runs)
+	assert.Empty(t, n.Waste, "the seed's lab reads no layers")
 }

@@ -37,6 +37,7 @@ type Fake struct {
 	DialHijackFunc          func(url string) (net.Conn, error)
 	ImageBuildFunc          func(ctx context.Context, context io.Reader, opts build.ImageBuildOptions) (build.ImageBuildResponse, error)
 	ImageListFunc           func(image.ListOptions) ([]image.Summary, error)
+	ImageSaveFunc           func(refs []string) (io.ReadCloser, error)
 	ImageInspectFunc        func(ref string) (image.InspectResponse, error)
 	ImageHistoryFunc        func(ref string) ([]image.HistoryResponseItem, error)
 	ImageRemoveFunc         func(ref string, opts image.RemoveOptions) ([]image.DeleteResponse, error)
@@ -105,6 +106,13 @@ func (f *Fake) ImageList(_ context.Context, o image.ListOptions) ([]image.Summar
 		return nil, nil
 	}
 	return f.ImageListFunc(o)
+}
+
+func (f *Fake) ImageSave(_ context.Context, refs []string, _ ...client.ImageSaveOption) (io.ReadCloser, error) {
+	if f.ImageSaveFunc == nil {
+		return body(""), nil
+	}
+	return f.ImageSaveFunc(refs)
 }
 
 func (f *Fake) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
