@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Installs what the tests use besides the engine, from Debian: docker-registry
+# Installs what the tests use besides the engine. From Debian: docker-registry
 # (a registry on loopback for the pull and credentials tests), xmllint (checks
 # the JUnit report against its schema), tmux (a real terminal for the tty
-# progress display) and OpenSSH's server (an engine reached by ssh://). Safe
-# to run again.
+# progress display) and OpenSSH's server (an engine reached by ssh://). From
+# the Go module proxy: dive v0.13.1 (the waste check's figures are held to
+# its own). Safe to run again.
 set -euo pipefail
-if command -v docker-registry >/dev/null && command -v xmllint >/dev/null && command -v tmux >/dev/null && [ -x /usr/sbin/sshd ]; then
-  echo "docker-registry, xmllint, tmux and sshd are here"
-  exit 0
-fi
-if ! command -v apt-get >/dev/null; then
-  echo "docker-registry, xmllint, tmux or sshd is missing and there is no apt-get here: install Docker's registry (distribution) as docker-registry, libxml2's xmllint, tmux, and OpenSSH's server" >&2
-  exit 2
-fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "installing Debian's docker-registry, libxml2-utils, tmux and openssh-server"
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-registry libxml2-utils tmux openssh-server >/dev/null
-echo "docker-registry, xmllint, tmux and sshd are here"
+if command -v docker-registry >/dev/null && command -v xmllint >/dev/null && command -v tmux >/dev/null && [ -x /usr/sbin/sshd ]; then
+  echo "docker-registry, xmllint, tmux and sshd are here"
+elif ! command -v apt-get >/dev/null; then
+  echo "docker-registry, xmllint, tmux or sshd is missing and there is no apt-get here: install Docker's registry (distribution) as docker-registry, libxml2's xmllint, tmux, and OpenSSH's server" >&2
+  exit 2
+else
+  echo "installing Debian's docker-registry, libxml2-utils, tmux and openssh-server"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends docker-registry libxml2-utils tmux openssh-server >/dev/null
+  echo "docker-registry, xmllint, tmux and sshd are here"
+fi
+if command -v dive >/dev/null; then
+  echo "dive is here: $(dive --version)"
+else
+  echo "building dive v0.13.1 from the Go module proxy into /usr/local/bin"
+  GOBIN=/usr/local/bin $SUDO env "PATH=$PATH" GOBIN=/usr/local/bin go install github.com/wagoodman/dive@v0.13.1
+  echo "dive is here: $(dive --version)"
+fi

@@ -40,7 +40,8 @@ func layersOf(im ImageFacts, stage string, base Base, baseHistory []HistoryEntry
 
 // Sizes is where the megabytes went: the history of each of the lab file's
 // bases and of the image built on it (golang and builder, alpine and
-// runtime in the seed's lab), largest image first.
+// runtime in the seed's lab), then of each other image not shown yet (by
+// ID: v1 and v2 are runtime in the seed's lab), largest image first.
 func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error) {
 	var out []report.Layers
 	for _, base := range l.Def.Bases {
@@ -60,12 +61,27 @@ func (l *Lab) Sizes(ctx context.Context, inv Inventory) ([]report.Layers, error)
 			out = append(out, layersOf(im, base.Image+" stage", b, h))
 		}
 	}
+	// The images no base entry covers, each image once: their layers are
+	// all their own.
+	shown := map[string]bool{}
+	for _, base := range l.Def.Bases {
+		shown[inv.Images[base.Image].ID] = true
+	}
+	for _, im := range l.Images() {
+		f, ok := inv.Images[im.Name]
+		if !ok || !f.Present || shown[f.ID] {
+			continue
+		}
+		shown[f.ID] = true
+		out = append(out, layersOf(f, im.Name+" image", Base{}, nil))
+	}
 	slices.SortStableFunc(out, func(a, b report.Layers) int { return cmp.Compare(b.Size, a.Size) })
 	return out, nil
 }
 
-// ShowSizes prints where the megabytes went: a bar chart and each image's
-// layers with the instruction and stage that made them.
+// ShowSizes prints where the megabytes went: a bar chart, each image's
+// layers with the instruction and stage that made them, and what each of
+// the lab's images wastes, layer by layer, as dive counts it.
 func (l *Lab) ShowSizes(ctx context.Context) error {
 	inv, err := l.gatherImages(ctx)
 	if err != nil {
@@ -74,6 +90,22 @@ func (l *Lab) ShowSizes(ctx context.Context) error {
 	sizes, err := l.Sizes(ctx, inv)
 	if err != nil {
 		return err
+	}
+	for i, s := range sizes {
+		if !slices.ContainsFunc(l.Images(), func(im Image) bool { return im.Tag == s.Ref }) {
+			continue // a base's waste is not the lab's to mend
+		}
+		a, err := l.wasteOf(ctx, s.Ref)
+		if err != nil {
+			return err
+		}
+		w := &report.Waste{Efficiency: a.Efficiency, WastedBytes: a.WastedBytes}
+		for j, ly := range a.Layers {
+			if ly.Wasted > 0 {
+				w.Layers = append(w.Layers, report.WastedLayer{Layer: j + 1, Instruction: checks.HistoryEntry{CreatedBy: ly.Command}.Instruction(), Wasted: ly.Wasted})
+			}
+		}
+		sizes[i].Waste = w
 	}
 	l.emit(event.Sizes{Layers: sizes})
 	return nil

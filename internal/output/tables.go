@@ -61,5 +61,11 @@ func WriteSizes(w io.Writer, sizes []report.Layers) {
 			fmt.Fprintf(w, "  the engine's size, %s, also counts the image's compressed content, %s, which the containerd image store keeps beside the unpacked layers\n",
 				display.HumanSize(s.Size+s.Content), display.HumanSize(s.Content))
 		}
+		if ws := s.Waste; ws != nil {
+			fmt.Fprintf(w, "  wasted, as dive counts it: %s (%d bytes), efficiency %.4f\n", display.HumanSize(int64(ws.WastedBytes)), ws.WastedBytes, ws.Efficiency)
+			for _, ly := range ws.Layers {
+				fmt.Fprintf(w, "  %10s  in layer %d: %s\n", display.HumanSize(int64(ly.Wasted)), ly.Layer, ly.Instruction)
+			}
+		}
 	}
 }

@@ -38,7 +38,10 @@ func TestSizes(t *testing.T) {
 		{Ref: "multi-state:builder", Size: 261_993_651, Layers: []report.Layer{
 			{Size: 226_746_694, Stage: "base golang:latest", Instruction: "Imported from -"},
 			{Size: 35_246_957, Stage: "builder stage", Instruction: "RUN go build -o helloworld"},
-		}},
+		}, Waste: &report.Waste{Efficiency: 0.9712, WastedBytes: 7_000_000, Layers: []report.WastedLayer{
+			{Layer: 2, Instruction: "COPY big.bin /big.bin", Wasted: 6_999_000},
+			{Layer: 4, Instruction: "COPY small.txt /etc/small.txt", Wasted: 1000},
+		}}},
 		{Ref: "multi-state:runtime", Size: 4_380_025, Content: 2_100_000, Layers: []report.Layer{
 			{Size: 1_982_368, Stage: "base alpine:latest", Instruction: "Imported from -"},
 			{Size: 2_397_568, Stage: "runtime stage", Instruction: "COPY /myapp/helloworld ."},

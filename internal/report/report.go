@@ -95,6 +95,25 @@ type Layers struct {
 	Size    int64   `json:"size_bytes"`
 	Content int64   `json:"content_bytes,omitempty"`
 	Layers  []Layer `json:"layers"`
+	// Waste is what its layers waste, as dive counts it, where it was read
+	// (the sizes step reads it for the lab's images).
+	Waste *Waste `json:"waste,omitempty"`
+}
+
+// Waste is what an image's layers waste, as dive counts it: a file that a
+// later layer overwrites or removes, every version of it.
+type Waste struct {
+	Efficiency  float64       `json:"efficiency"`
+	WastedBytes uint64        `json:"wasted_bytes"`
+	Layers      []WastedLayer `json:"layers"`
+}
+
+// WastedLayer is a layer that holds wasted bytes: its place among the
+// image's layers (from 1, the bottom), the instruction that made it.
+type WastedLayer struct {
+	Layer       int    `json:"layer"`
+	Instruction string `json:"instruction"`
+	Wasted      uint64 `json:"wasted_bytes"`
 }
 
 // Approach is one way a comparison packaged the program, as built and

@@ -51,10 +51,12 @@ type Analysis struct {
 }
 
 // Layer is one layer: its size as dive counts it (the sizes of its tar's
-// entries) and the bytes of its files that count as wasted.
+// entries), the bytes of its files that count as wasted, and the
+// instruction that made it (the image's history, as dive pairs them).
 type Layer struct {
-	Size   uint64
-	Wasted uint64
+	Size    uint64
+	Wasted  uint64
+	Command string
 }
 
 // Path is one path more than one layer holds.
@@ -323,6 +325,7 @@ var ErrNoManifest = errors.New("not a saved image: no manifest.json")
 // containerd store, its layers plain or compressed, and measures its waste.
 func Analyze(saved io.Reader) (Analysis, error) {
 	trees := map[string]*tree{}
+	docs := map[string][]byte{}
 	var manifest []byte
 	tr := tar.NewReader(saved)
 	for {
@@ -341,18 +344,23 @@ func Analyze(saved io.Reader) (Analysis, error) {
 			if manifest, err = io.ReadAll(tr); err != nil {
 				return Analysis{}, err
 			}
-		case strings.HasSuffix(name, ".tar"), strings.HasPrefix(name, "blobs/"):
-			t, err := blobTree(tr)
-			if err != nil {
-				continue // a config, an index or a manifest: not a layer
+		case strings.HasSuffix(name, ".tar"), strings.HasPrefix(name, "blobs/"), strings.HasSuffix(name, ".json"):
+			t, doc, err := blobTree(tr)
+			if doc != nil {
+				docs[name] = doc // a config, an index or a manifest
 			}
-			trees[name] = t
+			if err == nil && doc == nil {
+				trees[name] = t
+			}
 		}
 	}
 	if manifest == nil {
 		return Analysis{}, ErrNoManifest
 	}
-	var entries []struct{ Layers []string }
+	var entries []struct {
+		Config string
+		Layers []string
+	}
 	if err := json.Unmarshal(manifest, &entries); err != nil || len(entries) == 0 {
 		return Analysis{}, fmt.Errorf("%w (%v)", ErrNoManifest, err)
 	}
@@ -367,30 +375,55 @@ func Analyze(saved io.Reader) (Analysis, error) {
 	if len(layers) == 0 {
 		return Analysis{}, errors.New("the saved image has no layers")
 	}
-	return analyze(layers), nil
+	a := analyze(layers)
+	var config struct {
+		History []struct {
+			CreatedBy  string `json:"created_by"`
+			EmptyLayer bool   `json:"empty_layer"`
+		} `json:"history"`
+	}
+	if err := json.Unmarshal(docs[entries[0].Config], &config); err == nil {
+		// each layer takes the next history entry that made one, as dive
+		// pairs them
+		h := 0
+		for i := range a.Layers {
+			for h < len(config.History) && config.History[h].EmptyLayer {
+				h++
+			}
+			if h < len(config.History) {
+				a.Layers[i].Command = config.History[h].CreatedBy
+				h++
+			}
+		}
+	}
+	return a, nil
 }
 
 // blobTree reads a blob as a layer, streaming: gzip, zstd or a plain tar;
-// a JSON document (a config, an index, a manifest) is not one.
-func blobTree(r io.Reader) (*tree, error) {
+// a JSON document (a config, an index, a manifest) is returned as doc.
+func blobTree(r io.Reader) (t *tree, doc []byte, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, _ := br.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		gz, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return layerTree(gz)
+		t, err = layerTree(gz)
+		return t, nil, err
 	case bytes.HasPrefix(head, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		z, err := zstd.NewReader(br)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer z.Close()
-		return layerTree(z)
+		t, err = layerTree(z)
+		return t, nil, err
 	case len(head) > 0 && (head[0] == '{' || head[0] == '['):
-		return nil, errors.New("a JSON document")
+		doc, err := io.ReadAll(br)
+		return nil, doc, err
 	}
-	return layerTree(br)
+	t, err = layerTree(br)
+	return t, nil, err
 }

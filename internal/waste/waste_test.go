@@ -43,7 +43,7 @@ func saved(t *testing.T, names []string, layers [][]byte, gz bool) []byte {
 		_, err := w.Write(data)
 		require.NoError(t, err)
 	}
-	put("blobs/sha256/config", []byte(`{"architecture":"amd64","rootfs":{"type":"layers"}}`))
+	put("blobs/sha256/config", []byte(`{"architecture":"amd64","rootfs":{"type":"layers"},"history":[{"created_by":"ADD base /"},{"created_by":"ENV A=1","empty_layer":true},{"created_by":"COPY big /"},{"created_by":"RUN rm /big"}]}`))
 	for i, l := range layers {
 		if gz {
 			var z bytes.Buffer
@@ -98,7 +98,7 @@ func TestWasteAsDiveCountsIt(t *testing.T) {
 			assert.Equal(t, uint64(150+1080+20), a.SizeBytes)
 			assert.Equal(t, uint64(1100), a.UserSizeBytes)
 			assert.InDelta(t, 1030.0/1100.0, a.UserWastedPercent, 1e-12)
-			assert.Equal(t, []Layer{{Size: 150}, {Size: 1080, Wasted: 1010}, {Size: 20, Wasted: 20}}, a.Layers)
+			assert.Equal(t, []Layer{{Size: 150, Command: "ADD base /"}, {Size: 1080, Wasted: 1010, Command: "COPY big /"}, {Size: 20, Wasted: 20, Command: "RUN rm /big"}}, a.Layers, "each layer with the history entry that made it, empty ones skipped")
 			assert.Equal(t, []Path{{Path: "/big", Versions: 2, CumulativeSize: 1000}, {Path: "/a.txt", Versions: 2, CumulativeSize: 30}}, a.Paths)
 		})
 	}
