@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/docker/docker/errdefs"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/event"
+	"github.com/multistage-lab/multistage-lab/internal/structuretest"
 	"github.com/multistage-lab/multistage-lab/internal/verify"
 	"github.com/multistage-lab/multistage-lab/internal/waste"
 )
@@ -149,6 +151,10 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 		return nil, err
 	}
 	checks := verify.Evaluate(l.Def, inv)
+	checks = append(checks, l.structureTests(ctx, inv)...)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	l.status("verify %d/%d passed", len(checks)-verify.Failed(checks), len(checks))
 	on, err := l.engineLine(ctx)
 	if err != nil {
@@ -210,4 +216,28 @@ func (l *Lab) runImage() Image {
 		return im
 	}
 	return l.Def.Images[len(l.Def.Images)-1]
+}
+
+// structureTests runs the lab file's container-structure-test configs,
+// each test one check named as CST names it, with CST's verdict.
+func (l *Lab) structureTests(ctx context.Context, inv Inventory) []Check {
+	var out []Check
+	for _, st := range l.Def.StructureTests {
+		expected := "as " + st.File + " says (container-structure-test)"
+		f := inv.Images[st.Image]
+		if !f.Present {
+			out = append(out, Check{Name: "structure tests of " + st.File, Line: st.Line, Expected: expected, Actual: l.Def.TagOf(st.Image) + " is missing"})
+			continue
+		}
+		l.status("verify: structure tests %s on %s", st.File, f.Ref)
+		for _, r := range structuretest.Run(ctx, l.Client, f.Ref, st.Config) {
+			c := Check{Name: r.Name, Line: st.Line, Pass: r.Pass, Expected: expected, Actual: "passed"}
+			if !r.Pass {
+				// one line: CST's reasons quote the command's output
+				c.Actual = strings.ReplaceAll(strings.Join(r.Errors, "; "), "\n", `\n`)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/structuretest"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -36,12 +37,15 @@ type Lab struct {
 	Version int `yaml:"version"`
 	// BuildArgs are every image's build arguments (--build-arg), unless
 	// the image gives its own value.
-	BuildArgs   map[string]string `yaml:"build-args"`
-	Images      []Image           `yaml:"images"`
-	Build       Build             `yaml:"build"`
-	Bases       []Base            `yaml:"bases"`
-	Checks      []Check           `yaml:"checks"`
-	Walkthrough []Step            `yaml:"walkthrough"`
+	BuildArgs map[string]string `yaml:"build-args"`
+	Images    []Image           `yaml:"images"`
+	Build     Build             `yaml:"build"`
+	Bases     []Base            `yaml:"bases"`
+	Checks    []Check           `yaml:"checks"`
+	// StructureTests are container-structure-test configs, each run on
+	// one image, each test of it one check.
+	StructureTests []StructureTest `yaml:"structure-tests"`
+	Walkthrough    []Step          `yaml:"walkthrough"`
 }
 
 // Image is one image the lab builds.
@@ -87,6 +91,15 @@ func (l *Lab) ContextDir(im Image) string {
 // cache), then the rest side by side, at most Parallel at a time.
 type Build struct {
 	Parallel int `yaml:"parallel"`
+}
+
+// StructureTest is a container-structure-test config (File, relative to
+// the lab file) to run on an image (by name), read when the lab file is.
+type StructureTest struct {
+	Image  string                `yaml:"image"`
+	File   string                `yaml:"file"`
+	Line   int                   `yaml:"-"`
+	Config *structuretest.Config `yaml:"-"`
 }
 
 // Base names a base image the checks measure against, by a role, as the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
+	"github.com/multistage-lab/multistage-lab/internal/structuretest"
 )
 
 // DefaultParallel is how many of the later builds run side by side when the
@@ -69,6 +70,11 @@ func (c *Check) decode(n *yaml.Node, newKind func(string) (checks.Kind, bool), k
 		c.keys = append(c.keys, k.Value)
 	}
 	return nil
+}
+
+func (s *StructureTest) UnmarshalYAML(n *yaml.Node) error {
+	type plain StructureTest
+	return decodeAt(n, (*plain)(s), &s.Line)
 }
 
 func (s *Step) UnmarshalYAML(n *yaml.Node) error {
@@ -219,6 +225,17 @@ func (l *Lab) check(display string) error {
 			return bad(c.Line, "check %q: %s", c.Name, msg)
 		}
 	}
+	for _, st := range l.StructureTests {
+		if st.Image == "" || st.File == "" {
+			return bad(st.Line, "a structure test needs an image and a file (a container-structure-test config)")
+		}
+		if err := listed(st.Line, "structure test "+st.File, st.Image); err != nil {
+			return err
+		}
+		if filepath.IsAbs(st.File) {
+			return bad(st.Line, "structure test file %s is absolute: give it relative to %s", st.File, Name)
+		}
+	}
 	for _, s := range l.Walkthrough {
 		if s.Title == "" {
 			return bad(s.Line, "a walkthrough step needs a title")
@@ -268,6 +285,18 @@ func (l *Lab) checkFiles(display string) error {
 				return &Error{Path: display, Line: im.Line, Msg: fmt.Sprintf("%s: context %s is not a folder beside %s", im.Tag, im.Context, Name)}
 			}
 		}
+	}
+	for i := range l.StructureTests {
+		st := &l.StructureTests[i]
+		path := l.File(st.File)
+		if _, err := os.Stat(path); err != nil {
+			return &Error{Path: display, Line: st.Line, Msg: fmt.Sprintf("structure test file %s does not exist beside %s", st.File, Name)}
+		}
+		cfg, err := structuretest.Load(path, filepath.Join(filepath.Dir(display), filepath.FromSlash(st.File)))
+		if err != nil {
+			return err
+		}
+		st.Config = cfg
 	}
 	for _, b := range l.Bases {
 		if _, err := l.BaseRef(b); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/structuretest"
 )
 
 // Exit codes, as the README documents them.
@@ -39,7 +40,8 @@ func ExitCode(err error) int {
 		errors.Is(err, lab.ErrBadCredentials),
 		errors.Is(err, enginelock.ErrBusy),
 		errors.Is(err, dockerfile.ErrInvalid),
-		errors.Is(err, labfile.ErrInvalid):
+		errors.Is(err, labfile.ErrInvalid),
+		errors.Is(err, structuretest.ErrInvalid):
 		return ExitEnvironment
 	}
 	return ExitFailed

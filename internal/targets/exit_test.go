@@ -14,6 +14,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/structuretest"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -29,6 +30,7 @@ func TestExitCodes(t *testing.T) {
 		{fmt.Errorf("x: %w", engine.ErrTooOld), 2},
 		{fmt.Errorf("x: %w", lab.ErrBaseMissing), 2},
 		{lab.ErrNotConfirmed, 2},
+		{fmt.Errorf("%w: cst.yaml:3: licenseTests are not run by the lab", structuretest.ErrInvalid), 2},
 		{lab.ErrNoProject, 2},
 		{fmt.Errorf("%w: x", lab.ErrBadCredentials), 2},
 		{fmt.Errorf("%w: all on ci (pid 7) has held the lab's lock", enginelock.ErrBusy), 2},

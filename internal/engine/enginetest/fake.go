@@ -53,6 +53,7 @@ type Fake struct {
 	ContainerStatPathFunc   func(id, path string) (container.PathStat, error)
 	CopyFromContainerFunc   func(id, path string) (io.ReadCloser, container.PathStat, error)
 	ContainerRemoveFunc     func(id string, opts container.RemoveOptions) error
+	ContainerCommitFunc     func(id string) (container.CommitResponse, error)
 	CopyToContainerFunc     func(id, path string, content io.Reader) error
 }
 
@@ -239,3 +240,10 @@ func (f *Fake) ContainerRemove(_ context.Context, id string, o container.RemoveO
 
 // body is a stream that says s.
 func body(s string) io.ReadCloser { return io.NopCloser(strings.NewReader(s)) }
+
+func (f *Fake) ContainerCommit(_ context.Context, id string, _ container.CommitOptions) (container.CommitResponse, error) {
+	if f.ContainerCommitFunc == nil {
+		return container.CommitResponse{ID: "sha256:committed-" + id}, nil
+	}
+	return f.ContainerCommitFunc(id)
+}
