@@ -13,12 +13,18 @@ type ImageFacts struct {
 	Size       int64
 	Sizes      Sizes
 	Entrypoint []string
+	Cmd        []string
 	WorkingDir string
-	Layers     []string
-	Labels     map[string]string
-	Created    string
-	Env        []string
-	History    []HistoryEntry
+	User       string
+	// ExposedPorts are as docker keys them ("8080/tcp"), sorted; Volumes
+	// the volume paths, sorted.
+	ExposedPorts []string
+	Volumes      []string
+	Layers       []string
+	Labels       map[string]string
+	Created      string
+	Env          []string
+	History      []HistoryEntry
 }
 
 // HistoryEntry is one step of an image's history, oldest first.
@@ -88,6 +94,12 @@ type PathInfo struct {
 	Path    string
 	Present bool
 	Size    int64
+	// Read says the path was read from the image's archive (Needs.Read):
+	// its permission bits, owner, group and, for a file, its content.
+	Read     bool
+	Mode     int64
+	UID, GID int
+	Content  []byte
 }
 
 // RunResult is what a container of an image printed and how it ended.
@@ -113,7 +125,8 @@ type Inventory struct {
 	Bases map[string]Base
 	// Paths holds, by image name, the paths the checks look up in it.
 	Paths map[string]map[string]PathInfo
-	// Runs holds, by image name, what a container of it printed.
+	// Runs holds, by image name (RunSpec.Key for a run with arguments or
+	// environment), what a container of it printed.
 	Runs map[string]RunOutcome
 	// Waste holds, by image name, what its layers waste.
 	Waste map[string]WasteFacts

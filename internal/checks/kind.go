@@ -12,6 +12,7 @@ package checks
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Kind is one kind of check with its parameters.
@@ -118,6 +119,56 @@ type Needs struct {
 	Runs  []string
 	// Waste are the images whose layers are read for what they waste.
 	Waste []string
+	// Read are, by image, the paths read from its archive (mode, owner,
+	// content) besides being looked up.
+	Read map[string][]string
+	// Execs are the runs with arguments or environment variables of
+	// their own, in the lab file's order.
+	Execs []RunSpec
+}
+
+// RunSpec is one run of an image with arguments or environment variables
+// ("NAME=value", sorted).
+type RunSpec struct {
+	Image string
+	Args  []string
+	Env   []string
+}
+
+// Key is where Inventory.Runs keeps the run's outcome: the image's name
+// for a plain run.
+func (s RunSpec) Key() string {
+	if len(s.Args) == 0 && len(s.Env) == 0 {
+		return s.Image
+	}
+	return s.Image + "\x00" + strings.Join(s.Args, "\x00") + "\x00\x00" + strings.Join(s.Env, "\x00")
+}
+
+// Exec asks for a run of the image with arguments or environment.
+func (n *Needs) Exec(s RunSpec) {
+	if len(s.Args) == 0 && len(s.Env) == 0 {
+		n.Run(s.Image)
+		return
+	}
+	if !slices.ContainsFunc(n.Execs, func(e RunSpec) bool { return e.Key() == s.Key() }) {
+		n.Execs = append(n.Execs, s)
+	}
+}
+
+// ReadPath asks for paths to be read from the image's archive.
+func (n *Needs) ReadPath(image string, paths ...string) {
+	if len(paths) == 0 {
+		return
+	}
+	n.Path(image, paths...)
+	if n.Read == nil {
+		n.Read = map[string][]string{}
+	}
+	for _, p := range paths {
+		if !slices.Contains(n.Read[image], p) {
+			n.Read[image] = append(n.Read[image], p)
+		}
+	}
 }
 
 // Wasted asks for the image's layers to be read for what they waste.

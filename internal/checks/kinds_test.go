@@ -22,7 +22,7 @@ var samples = map[string]struct{ good, bad, why string }{
 	"smaller":       {good: "{image: runtime, than: builder, percent: 10}", bad: "{image: runtime, than: builder, percent: 120}", why: "smaller.percent is 120: give a number above 0 and at most 100"},
 	"at-least-base": {good: "builder"},
 	"at-most-base":  {good: "{image: runtime, plus-file: /myapp/helloworld, slack-mib: 1}", bad: "{image: runtime, plus-file: myapp/helloworld}", why: "at-most-base.plus-file is not an absolute path"},
-	"config":        {good: "{image: runtime, workdir: /myapp}", bad: "{image: runtime}", why: "config names no entrypoint and no workdir"},
+	"config":        {good: "{image: runtime, workdir: /myapp}", bad: "{image: runtime}", why: "config names nothing to compare: give entrypoint, cmd, workdir, user, env, labels, exposed-ports or volumes"},
 	"files":         {good: "{image: runtime, present: [/myapp/helloworld]}", bad: "{image: runtime, absent: [usr/local/go]}", why: `files: "usr/local/go" is not an absolute path`},
 	"run":           {good: `{image: runtime, stdout: "Hello World\n"}`},
 	"on-base":       {good: "[builder, runtime]", bad: "[]", why: "on-base names no image"},

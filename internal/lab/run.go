@@ -1,10 +1,13 @@
 package lab
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -21,7 +24,14 @@ const removeTimeout = 20 * time.Second
 // Run runs a container of ref with its own entrypoint, waits for it, and
 // removes it, whatever happened.
 func (l *Lab) Run(ctx context.Context, ref string) (RunResult, error) {
-	id, err := l.createContainer(ctx, ref)
+	return l.RunWith(ctx, ref, nil, nil)
+}
+
+// RunWith is Run with arguments (the image's command's place, as
+// `docker run IMAGE ARGS...` gives them) and environment variables
+// ("NAME=value", as `docker run -e`).
+func (l *Lab) RunWith(ctx context.Context, ref string, args, env []string) (RunResult, error) {
+	id, err := l.createContainerWith(ctx, ref, args, env)
 	if err != nil {
 		return RunResult{}, err
 	}
@@ -56,7 +66,12 @@ func (l *Lab) Run(ctx context.Context, ref string) (RunResult, error) {
 
 // createContainer creates (without starting) a labelled container of ref.
 func (l *Lab) createContainer(ctx context.Context, ref string) (string, error) {
-	cfg := &container.Config{Image: ref, Labels: map[string]string{LabelContainer: l.labValue()}}
+	return l.createContainerWith(ctx, ref, nil, nil)
+}
+
+// createContainerWith is createContainer with arguments and environment.
+func (l *Lab) createContainerWith(ctx context.Context, ref string, args, env []string) (string, error) {
+	cfg := &container.Config{Image: ref, Cmd: args, Env: env, Labels: map[string]string{LabelContainer: l.labValue()}}
 	c, err := l.Client.ContainerCreate(ctx, cfg, &container.HostConfig{}, nil, nil, "")
 	if err != nil {
 		return "", fmt.Errorf("create container of %s: %w", ref, err)
@@ -76,8 +91,9 @@ func (l *Lab) removeContainer(id string) {
 }
 
 // statPaths looks up paths in ref's filesystem through a created container
-// that never starts.
-func (l *Lab) statPaths(ctx context.Context, ref string, paths ...string) ([]PathInfo, error) {
+// that never starts, and reads those in read from its archive (as docker
+// cp gives it): permission bits, owner, group, and a file's content.
+func (l *Lab) statPaths(ctx context.Context, ref string, read []string, paths ...string) ([]PathInfo, error) {
 	id, err := l.createContainer(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -93,9 +109,39 @@ func (l *Lab) statPaths(ctx context.Context, ref string, paths ...string) ([]Pat
 			return nil, fmt.Errorf("stat %s in %s: %w", p, ref, err)
 		default:
 			out[i] = PathInfo{Path: p, Present: true, Size: st.Size}
+			if slices.Contains(read, p) {
+				if err := l.readPath(ctx, id, &out[i]); err != nil {
+					return nil, fmt.Errorf("read %s in %s: %w", p, ref, err)
+				}
+			}
 		}
 	}
 	return out, nil
+}
+
+// maxRead bounds the content a files check reads of one file.
+const maxRead = 16 << 20
+
+// readPath reads one path from a container's archive: the entry for the
+// path itself, the first, with its content if it is a file.
+func (l *Lab) readPath(ctx context.Context, id string, info *PathInfo) error {
+	rc, _, err := l.Client.CopyFromContainer(ctx, id, info.Path)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	h, err := tr.Next()
+	if err != nil {
+		return err
+	}
+	info.Read, info.Mode, info.UID, info.GID = true, h.Mode, h.Uid, h.Gid
+	if h.Typeflag == tar.TypeReg {
+		if info.Content, err = io.ReadAll(io.LimitReader(tr, maxRead)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errRunFailed marks a run whose program exited non-zero.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,7 +37,7 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 		if len(want) == 0 || !f.Present {
 			continue
 		}
-		got, err := l.statPaths(ctx, f.Ref, want...)
+		got, err := l.statPaths(ctx, f.Ref, needs.Read[im.Name], want...)
 		if err != nil {
 			return inv, err
 		}
@@ -59,6 +61,22 @@ func (l *Lab) Gather(ctx context.Context) (Inventory, error) {
 			o.Err = err.Error()
 		}
 		inv.Runs[name] = o
+	}
+	for _, s := range needs.Execs {
+		f := inv.Images[s.Image]
+		if !f.Present {
+			continue
+		}
+		l.status("verify: running %s %s", f.Ref, strings.Join(s.Args, " "))
+		res, err := l.RunWith(ctx, f.Ref, s.Args, s.Env)
+		if err != nil && ctx.Err() != nil {
+			return inv, ctx.Err()
+		}
+		o := checks.RunOutcome{RunResult: res}
+		if err != nil {
+			o.Err = err.Error()
+		}
+		inv.Runs[s.Key()] = o
 	}
 	inv.Waste = map[string]checks.WasteFacts{}
 	for _, name := range needs.Waste {
@@ -129,8 +147,10 @@ func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
 	}
 	f := ImageFacts{Ref: ref, Present: true, ID: in.ID, Size: sizes.Unpacked, Sizes: sizes, Layers: in.RootFS.Layers, Created: in.Created}
 	if in.Config != nil {
-		f.Entrypoint = in.Config.Entrypoint
-		f.WorkingDir = in.Config.WorkingDir
+		f.Entrypoint, f.Cmd = in.Config.Entrypoint, in.Config.Cmd
+		f.WorkingDir, f.User = in.Config.WorkingDir, in.Config.User
+		f.ExposedPorts = slices.Sorted(maps.Keys(in.Config.ExposedPorts))
+		f.Volumes = slices.Sorted(maps.Keys(in.Config.Volumes))
 		f.Labels = in.Config.Labels
 		f.Env = in.Config.Env
 	}

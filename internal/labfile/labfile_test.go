@@ -54,7 +54,7 @@ func TestTheSeedsLab(t *testing.T) {
 	require.Len(t, l.Checks, 10)
 	assert.Equal(t, "exist", l.Checks[0].Key)
 	assert.Equal(t, &checks.Exist{All: true}, l.Checks[0].Kind)
-	assert.Equal(t, &checks.Run{Image: "runtime", Stdout: "Hello World\n"}, l.Checks[8].Kind)
+	assert.Equal(t, &checks.Run{Image: "runtime", Stdout: new("Hello World\n")}, l.Checks[8].Kind)
 	assert.Len(t, l.Walkthrough, 7)
 	assert.Equal(t, "기존에 생성한 컨테이너와 이미지를 삭제", l.Walkthrough[1].Korean)
 }
