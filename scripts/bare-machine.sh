@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a command as it runs on a newcomer's bare machine: no busybox and
-# none of the optional test tools (docker-registry, xmllint, tmux, sshd),
+# none of the optional test tools (docker-registry, xmllint, tmux, sshd, dive),
 # and CI unset. A private mount namespace puts /dev/null over each of them
 # for this command only; nothing on the machine changes. Needs root (or
 # sudo) for unshare.
@@ -15,10 +15,10 @@ SUDO=""
 exec $SUDO unshare --mount --propagation private bash -c '
   set -euo pipefail
   for p in /bin/busybox /usr/bin/busybox /usr/sbin/busybox /sbin/busybox \
-           /usr/bin/docker-registry /usr/bin/xmllint /usr/bin/tmux /usr/sbin/sshd; do
+           /usr/bin/docker-registry /usr/bin/xmllint /usr/bin/tmux /usr/sbin/sshd /usr/local/bin/dive; do
     if [ -e "$p" ] && [ ! -L "$p" ]; then mount --bind /dev/null "$p"; fi
   done
-  for t in busybox docker-registry xmllint tmux; do
+  for t in busybox docker-registry xmllint tmux dive; do
     if p=$(command -v "$t" 2>/dev/null) && [ -x "$p" ] && [ -f "$p" ]; then
       echo "bare-machine.sh: $t is still visible at $p" >&2
       exit 2
