@@ -15,6 +15,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -117,8 +118,12 @@ func (m MetadataTest) empty() bool {
 		len(m.UnmountedVolumes) == 0 && len(m.Labels) == 0
 }
 
-// yamlLine is the line in a YAML decoder's message ("line 7: ...").
-var yamlLine = regexp.MustCompile(`line (\d+): `)
+// yamlLine is the line in a YAML decoder's message ("line 7: ..."), and
+// unknownField its words for an unknown key.
+var (
+	yamlLine     = regexp.MustCompile(`line (\d+): `)
+	unknownField = regexp.MustCompile(`^field (\S+) not found in type structuretest\.(\w+)`)
+)
 
 // Load reads a CST config (YAML; display names it in messages) and
 // refuses, with its line, what CST would refuse (an unknown key, a
@@ -142,14 +147,15 @@ func Load(path, display string) (*Config, error) {
 	if err := dec.Decode(&c); err != nil {
 		msg := err.Error()
 		line := 0
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = msg[len(yamlLine.FindString(msg)):]
-			if i := bytes.IndexByte([]byte(msg), '\n'); i >= 0 {
-				msg = msg[:i]
-			}
+		if m := yamlLine.FindStringSubmatchIndex(msg); m != nil {
+			line, _ = strconv.Atoi(msg[m[2]:m[3]])
+			msg = msg[m[1]:]
 		}
-		msg = regexp.MustCompile(`^yaml: (unmarshal errors:\s*)?`).ReplaceAllString(msg, "")
+		msg, _, _ = strings.Cut(msg, "\n")
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		if m := unknownField.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf("unknown key %q (CST's %s has no such key)", m[1], m[2])
+		}
 		return nil, bad(line, "%s", msg)
 	}
 	switch {
