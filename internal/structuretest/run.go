@@ -34,6 +34,20 @@ func (r *Result) fail(format string, args ...any) {
 	r.Errors = append(r.Errors, fmt.Sprintf(format, args...))
 }
 
+// match fails r for each expression that is not found in s (expected) or
+// is (excluded), in CST's words; where names s as CST does.
+func (r *Result) match(exprs []string, s, where string, expected bool) {
+	for _, e := range exprs {
+		switch {
+		case matches(e, s, expected):
+		case expected:
+			r.fail("Expected string '%s' not found in %s '%s'", e, where, s)
+		default:
+			r.fail("Excluded string '%s' found in %s '%s'", e, where, s)
+		}
+	}
+}
+
 // noop is the command CST gives a container that is created and never
 // started.
 const noop = "NOOP_COMMAND_DO_NOT_RUN"
@@ -243,53 +257,74 @@ func (d *driver) archive(ctx context.Context, p string) (*tar.Reader, error) {
 	return tar.NewReader(bytes.NewReader(data)), nil
 }
 
-// stat is CST's StatFile.
-func (d *driver) stat(ctx context.Context, target string) (fs.FileInfo, error) {
+// entries calls fn with each entry of target's archive until it returns
+// true.
+func (d *driver) entries(ctx context.Context, target string, fn func(h *tar.Header, tr *tar.Reader) bool) error {
 	tr, err := d.archive(ctx, target)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for {
 		h, err := tr.Next()
-		if err != nil {
-			break
-		}
-		switch h.Typeflag {
-		case tar.TypeDir, tar.TypeReg, tar.TypeLink, tar.TypeSymlink:
-			if filepath.Clean(h.Name) == path.Base(target) {
-				return h.FileInfo(), nil
-			}
+		if err != nil || fn(h, tr) {
+			return nil
 		}
 	}
-	return nil, fmt.Errorf("File %s not found in image", target)
+}
+
+// named reports whether an archive entry is target itself.
+func named(h *tar.Header, target string) bool { return filepath.Clean(h.Name) == path.Base(target) }
+
+// stat is CST's StatFile.
+func (d *driver) stat(ctx context.Context, target string) (fs.FileInfo, error) {
+	var info fs.FileInfo
+	err := d.entries(ctx, target, func(h *tar.Header, _ *tar.Reader) bool {
+		switch h.Typeflag {
+		case tar.TypeDir, tar.TypeReg, tar.TypeLink, tar.TypeSymlink:
+			if named(h, target) {
+				info = h.FileInfo()
+			}
+		}
+		return info != nil
+	})
+	if err == nil && info == nil {
+		err = fmt.Errorf("File %s not found in image", target)
+	}
+	return info, err
 }
 
 // read is CST's ReadFile: a symbolic link is followed by its target as
 // written.
 func (d *driver) read(ctx context.Context, target string) ([]byte, error) {
-	tr, err := d.archive(ctx, target)
-	if err != nil {
-		return nil, err
-	}
-	for {
-		h, err := tr.Next()
-		if err != nil {
-			break
-		}
+	var data []byte
+	var readErr error
+	var link string
+	found := false
+	err := d.entries(ctx, target, func(h *tar.Header, tr *tar.Reader) bool {
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if filepath.Clean(h.Name) == path.Base(target) {
-				return nil, fmt.Errorf("Cannot read specified path: %s is a directory, not a file", target)
+			if named(h, target) {
+				readErr, found = fmt.Errorf("Cannot read specified path: %s is a directory, not a file", target), true
 			}
 		case tar.TypeSymlink:
-			return d.read(ctx, h.Linkname)
+			link, found = h.Linkname, true
 		case tar.TypeReg, tar.TypeLink:
-			if filepath.Clean(h.Name) == path.Base(target) {
-				return io.ReadAll(tr)
+			if named(h, target) {
+				data, readErr = io.ReadAll(tr)
+				found = true
 			}
 		}
+		return found
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case link != "":
+		return d.read(ctx, link)
+	case !found:
+		return nil, fmt.Errorf("File %s not found in image", target)
 	}
-	return nil, fmt.Errorf("File %s not found in image", target)
+	return data, readErr
 }
 
 // matches is CST's CompileAndRunRegex: a Go regular expression found
@@ -329,26 +364,10 @@ func commandTest(ctx context.Context, c engine.Client, ref string, global []EnvV
 		r.fail("%s", err)
 		return r
 	}
-	for _, e := range t.ExpectedError {
-		if !matches(e, stderr, true) {
-			r.fail("Expected string '%s' not found in error '%s'", e, stderr)
-		}
-	}
-	for _, e := range t.ExcludedError {
-		if !matches(e, stderr, false) {
-			r.fail("Excluded string '%s' found in error '%s'", e, stderr)
-		}
-	}
-	for _, o := range t.ExpectedOutput {
-		if !matches(o, stdout, true) {
-			r.fail("Expected string '%s' not found in output '%s'", o, stdout)
-		}
-	}
-	for _, o := range t.ExcludedOutput {
-		if !matches(o, stdout, false) {
-			r.fail("Excluded string '%s' found in output '%s'", o, stdout)
-		}
-	}
+	r.match(t.ExpectedError, stderr, "error", true)
+	r.match(t.ExcludedError, stderr, "error", false)
+	r.match(t.ExpectedOutput, stdout, "output", true)
+	r.match(t.ExcludedOutput, stdout, "output", false)
 	if t.ExitCode != code {
 		r.fail("Test '%s' exited with incorrect error code. Expected: %d, Actual: %d", t.Name, t.ExitCode, code)
 	}
@@ -382,45 +401,46 @@ func (t CommandTest) invalid() []string {
 	return msgs
 }
 
-func fileContentTest(ctx context.Context, c engine.Client, ref string, global []EnvVar, t FileContentTest) Result {
-	if t.Name == "" || t.Path == "" {
-		return Result{Name: t.Name, Errors: []string{"Please provide a valid name and file path for every test"}}
+// fileTest starts a file test as CST does: its name and path checked, a
+// driver with the global variables committed. A non-nil Result is the
+// test's verdict already (a failure).
+func fileTest(ctx context.Context, c engine.Client, ref string, global []EnvVar, name, p string) (*driver, *Result) {
+	if name == "" || p == "" {
+		return nil, &Result{Name: name, Errors: []string{"Please provide a valid name and file path for every test"}}
 	}
-	r := Result{Name: "File Content Test: " + t.Name, Pass: true}
 	d := newDriver(c, ref)
-	defer d.destroy()
 	if err := d.setEnv(ctx, global); err != nil {
-		return Result{Name: t.Name, Errors: []string{"error setting env vars: " + err.Error()}}
+		d.destroy()
+		return nil, &Result{Name: name, Errors: []string{"error setting env vars: " + err.Error()}}
 	}
+	return d, nil
+}
+
+func fileContentTest(ctx context.Context, c engine.Client, ref string, global []EnvVar, t FileContentTest) Result {
+	d, early := fileTest(ctx, c, ref, global, t.Name, t.Path)
+	if early != nil {
+		return *early
+	}
+	defer d.destroy()
+	r := Result{Name: "File Content Test: " + t.Name, Pass: true}
 	data, err := d.read(ctx, t.Path)
 	if err != nil {
 		r.fail("Failed to open %s. Error: %s", t.Path, err)
 		return r
 	}
 	contents := string(data)
-	for _, s := range t.ExpectedContents {
-		if !matches(s, contents, true) {
-			r.fail("Expected string '%s' not found in file content string '%s'", s, contents)
-		}
-	}
-	for _, s := range t.ExcludedContents {
-		if !matches(s, contents, false) {
-			r.fail("Excluded string '%s' found in file content string '%s'", s, contents)
-		}
-	}
+	r.match(t.ExpectedContents, contents, "file content string", true)
+	r.match(t.ExcludedContents, contents, "file content string", false)
 	return r
 }
 
 func fileExistenceTest(ctx context.Context, c engine.Client, ref string, global []EnvVar, t FileExistenceTest) Result {
-	if t.Name == "" || t.Path == "" {
-		return Result{Name: t.Name, Errors: []string{"Please provide a valid name and file path for every test"}}
+	d, early := fileTest(ctx, c, ref, global, t.Name, t.Path)
+	if early != nil {
+		return *early
 	}
-	r := Result{Name: "File Existence Test: " + t.Name, Pass: true}
-	d := newDriver(c, ref)
 	defer d.destroy()
-	if err := d.setEnv(ctx, global); err != nil {
-		return Result{Name: t.Name, Errors: []string{"error setting env vars: " + err.Error()}}
-	}
+	r := Result{Name: "File Existence Test: " + t.Name, Pass: true}
 	env := d.imageEnv(ctx)
 	info, err := d.stat(ctx, os.Expand(t.Path, func(k string) string { return env[k] }))
 	if info == nil && t.ShouldExist {
