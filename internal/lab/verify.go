@@ -250,7 +250,7 @@ func (l *Lab) structureTests(ctx context.Context, inv Inventory) []Check {
 			continue
 		}
 		l.status("verify: structure tests %s on %s", st.File, f.Ref)
-		for _, r := range structuretest.Run(ctx, l.Client, f.Ref, st.Config) {
+		for _, r := range structuretest.Run(ctx, l.Client, f.Ref, st.Config, map[string]string{LabelContainer: l.labValue()}) {
 			c := Check{Name: r.Name, Line: st.Line, Pass: r.Pass, Expected: expected, Actual: "passed"}
 			if !r.Pass {
 				// one line: CST's reasons quote the command's output

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/pkg/stdcopy"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 )
@@ -55,8 +58,11 @@ const noop = "NOOP_COMMAND_DO_NOT_RUN"
 // Run runs the config's tests on the image ref, in CST's order (command,
 // file content, file existence, then metadata tests), each on a fresh
 // container of the image, and removes every container and image it made.
-// A test whose run the engine refuses fails with the engine's words.
-func Run(ctx context.Context, c engine.Client, ref string, cfg *Config) []Result {
+// Its containers carry labels, so a run that is killed leaves only what
+// the lab's clean finds. A test whose run the engine refuses fails with
+// the engine's words.
+func Run(ctx context.Context, c engine.Client, ref string, cfg *Config, labels map[string]string) []Result {
+	c = labelled{Client: c, labels: labels}
 	var out []Result
 	for _, t := range cfg.CommandTests {
 		out = append(out, commandTest(ctx, c, ref, cfg.GlobalEnvVars, t))
@@ -560,4 +566,20 @@ func metadataTest(ctx context.Context, c engine.Client, ref string, m MetadataTe
 		}
 	}
 	return r
+}
+
+// labelled is a client whose containers carry labels.
+type labelled struct {
+	engine.Client
+	labels map[string]string
+}
+
+func (l labelled) ContainerCreate(ctx context.Context, cfg *container.Config, host *container.HostConfig, net *network.NetworkingConfig, platform *ocispec.Platform, name string) (container.CreateResponse, error) {
+	c := *cfg
+	c.Labels = maps.Clone(cfg.Labels)
+	if c.Labels == nil {
+		c.Labels = map[string]string{}
+	}
+	maps.Copy(c.Labels, l.labels)
+	return l.Client.ContainerCreate(ctx, &c, host, net, platform, name)
 }

@@ -82,7 +82,7 @@ func TestACommandTestRunsAsCSTRunsIt(t *testing.T) {
 		CommandTests: []CommandTest{{Name: "greet", Setup: [][]string{{"touch", "/x"}}, EnvVars: []EnvVar{{Key: "WHO", Value: "tester"}},
 			Command: "sh", Args: []string{"-c", "echo $GREETING $WHO"}, ExpectedOutput: []string{"^hello"}, ExcludedOutput: []string{"("}}},
 	}
-	r := Run(t.Context(), e.client(), "app", cfg)
+	r := Run(t.Context(), e.client(), "app", cfg, map[string]string{"lab": "x"})
 	require.Len(t, r, 1)
 	assert.Equal(t, "Command Test: greet", r[0].Name)
 	assert.False(t, r[0].Pass, "a regular expression that does not compile fails, as in CST")
@@ -97,12 +97,15 @@ func TestACommandTestRunsAsCSTRunsIt(t *testing.T) {
 	assert.Equal(t, []string{"sh", "-c", "echo hello "}, []string(cmd.Cmd), "$WHO is not in the image's environment: empty, as in CST")
 	assert.Equal(t, []string{"WHO=tester"}, cmd.Env)
 	assert.Equal(t, []string{"sha256:commit2", "sha256:commit1"}, e.removed, "the committed images removed, newest first")
+	for _, c := range e.created {
+		assert.Equal(t, "x", c.Labels["lab"], "every container carries the lab's label")
+	}
 
 	cfg.CommandTests[0].ExcludedOutput = nil
 	e = &fakeEngine{stdout: "hello tester\n", exitCode: 0}
-	assert.True(t, Run(t.Context(), e.client(), "app", cfg)[0].Pass)
+	assert.True(t, Run(t.Context(), e.client(), "app", cfg, map[string]string{"lab": "x"})[0].Pass)
 	cfg.CommandTests[0].ExitCode = 3
-	assert.False(t, Run(t.Context(), e.client(), "app", cfg)[0].Pass, "the exit code is compared")
+	assert.False(t, Run(t.Context(), e.client(), "app", cfg, map[string]string{"lab": "x"})[0].Pass, "the exit code is compared")
 }
 
 func archiveOf(t *testing.T, h *tar.Header, content string) []byte {
@@ -129,7 +132,7 @@ func TestFileAndMetadataTestsAsCSTJudgesThem(t *testing.T) {
 		FileContentTests: []FileContentTest{{Name: "shebang", Path: "/srv/run.sh", ExpectedContents: []string{"^#!/bin/sh"}, ExcludedContents: []string{"rm -rf"}}},
 		MetadataTest:     MetadataTest{ExposedPorts: ports, UnexposedPorts: []string{"8080/tcp"}, EnvVars: []EnvVar{{Key: "GREETING", Value: "^hel", IsRegex: true}}},
 	}
-	r := Run(t.Context(), e.client(), "app", cfg)
+	r := Run(t.Context(), e.client(), "app", cfg, map[string]string{"lab": "x"})
 	var names []string
 	pass := map[string]bool{}
 	for _, x := range r {
