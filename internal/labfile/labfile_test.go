@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/checks"
+	"github.com/multistage-lab/multistage-lab/internal/structuretest"
 )
 
 // seed is the project's own lab file.
@@ -216,4 +217,28 @@ images:
 		{Ref: "golang:latest", File: "app.Dockerfile", Line: 2},
 		{Ref: "debian:bookworm-slim", File: "app.Dockerfile", Line: 6},
 	}, uses, "not an earlier stage, not scratch, not the stage after the last target, not a build argument")
+}
+
+// TestAStructureTestFileIsReadWithTheLabFile: a CST config that the lab
+// refuses stops the lab file, with the config's own file and line; one it
+// reads is there for verify; a file that is not there is the lab file's
+// fault, at its line.
+func TestAStructureTestFileIsReadWithTheLabFile(t *testing.T) {
+	text := seed(t) + "structure-tests:\n  - {image: runtime, file: cst.yaml}\n"
+	dir := labDir(t, text)
+	_, err := Load(filepath.Join(dir, Name), "lab.yaml")
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Contains(t, err.Error(), "structure test file cst.yaml does not exist beside lab.yaml")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cst.yaml"), []byte("schemaVersion: 2.0.0\nlicenseTests:\n  - debian: true\n"), 0o644))
+	_, err = Load(filepath.Join(dir, Name), "lab.yaml")
+	require.ErrorIs(t, err, structuretest.ErrInvalid)
+	assert.EqualError(t, err, "invalid structure test file: cst.yaml:3: licenseTests are not run by the lab: check licenses with CST itself, or remove them")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cst.yaml"), []byte("schemaVersion: 2.0.0\ncommandTests:\n  - {name: hi, command: echo, args: [hi]}\n"), 0o644))
+	l, err := Load(filepath.Join(dir, Name), "lab.yaml")
+	require.NoError(t, err)
+	require.Len(t, l.StructureTests, 1)
+	assert.Equal(t, "runtime", l.StructureTests[0].Image)
+	assert.Equal(t, "hi", l.StructureTests[0].Config.CommandTests[0].Name)
 }

@@ -29,7 +29,7 @@ var ErrInvalid = errors.New("invalid structure test file")
 
 // Config is a CST config, as CST's v2.StructureTest reads it.
 type Config struct {
-	SchemaVersion      string              `yaml:"schemaVersion"`
+	SchemaVersion      yaml.Node           `yaml:"schemaVersion"`
 	GlobalEnvVars      []EnvVar            `yaml:"globalEnvVars"`
 	CommandTests       []CommandTest       `yaml:"commandTests"`
 	FileExistenceTests []FileExistenceTest `yaml:"fileExistenceTests"`
@@ -159,10 +159,10 @@ func Load(path, display string) (*Config, error) {
 		return nil, bad(line, "%s", msg)
 	}
 	switch {
-	case c.SchemaVersion == "":
-		return nil, bad(0, "no schemaVersion: write schemaVersion: %s at the top, as CST asks", SchemaVersion)
-	case c.SchemaVersion != SchemaVersion:
-		return nil, bad(0, "schemaVersion %s: the lab runs CST's schema %s", c.SchemaVersion, SchemaVersion)
+	case c.SchemaVersion.Kind == 0 || c.SchemaVersion.Value == "":
+		return nil, bad(c.SchemaVersion.Line, "no schemaVersion: write schemaVersion: %s at the top, as CST asks", SchemaVersion)
+	case c.SchemaVersion.Value != SchemaVersion:
+		return nil, bad(c.SchemaVersion.Line, "schemaVersion %s: the lab runs CST's schema %s", c.SchemaVersion.Value, SchemaVersion)
 	case c.LicenseTests.Kind != 0:
 		return nil, bad(c.LicenseTests.Line, "licenseTests are not run by the lab: check licenses with CST itself, or remove them")
 	case c.ContainerRunOpts.Kind != 0:

@@ -34,7 +34,7 @@ func TestLoadRefusesWithFileAndLine(t *testing.T) {
 	for _, c := range []struct{ text, err string }{
 		{"schemaVersion: 2.0.0\ncommandTests:\n  - name: a\n    comand: ls\n", `invalid structure test file: cst.yaml:4: unknown key "comand" (CST's CommandTest has no such key)`},
 		{"commandTests: []\n", "invalid structure test file: cst.yaml: no schemaVersion: write schemaVersion: 2.0.0 at the top, as CST asks"},
-		{"schemaVersion: 1.0.0\n", "invalid structure test file: cst.yaml: schemaVersion 1.0.0: the lab runs CST's schema 2.0.0"},
+		{"schemaVersion: 1.0.0\n", "invalid structure test file: cst.yaml:1: schemaVersion 1.0.0: the lab runs CST's schema 2.0.0"},
 		{"schemaVersion: 2.0.0\nlicenseTests:\n  - debian: true\n", "invalid structure test file: cst.yaml:3: licenseTests are not run by the lab: check licenses with CST itself, or remove them"},
 		{"schemaVersion: 2.0.0\ncontainerRunOptions:\n  privileged: true\n", "invalid structure test file: cst.yaml:3: containerRunOptions are not run by the lab: remove them"},
 		{"schemaVersion: 2.0.0\ncommandTests: {name: a}\n", "invalid structure test file: cst.yaml:2: cannot unmarshal !!map into []structuretest.CommandTest"},
