@@ -205,16 +205,18 @@ func (g *latch) wait(ctx context.Context) error {
 }
 
 // prepare fills, before any build starts, every cache the builds read:
-// the engine's version and info, each image's Dockerfile read and parsed
-// (stages and sources; a Dockerfile's error is kept and said where the
-// build meets it, as before), the bases, the credentials and the BuildKit
-// session. The builds that then run side by side only read them.
+// each image's Dockerfile read and parsed (stages and sources; a
+// Dockerfile's error is kept and said where the build meets it), the
+// bases, the credentials, the BuildKit session, and for the classic
+// builder the engine's info (its record is kept by the engine's ID). The
+// builds that then run side by side only read them; the engine's version,
+// which only stand-ins and reports ask for, is asked once, under the lock.
 func (l *Lab) prepare(ctx context.Context) error {
-	if _, err := l.engineVersion(ctx); err != nil {
-		return err
-	}
-	if _, err := l.engineInfo(ctx); err != nil {
-		return err
+	if l.Settings.Builder == settings.Classic {
+		// the record of what classic builds commit is kept by the engine's ID
+		if _, err := l.engineInfo(ctx); err != nil {
+			return err
+		}
 	}
 	for _, im := range l.Images() {
 		path := l.dockerfilePath(im)

@@ -19,15 +19,20 @@ import (
 func WriteReport(w io.Writer, f report.Format, r report.Report) error {
 	switch f {
 	case report.JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return writeJSON(w, r)
 	case report.JUnit:
 		return writeJUnit(w, r)
 	case report.Markdown:
 		return writeMarkdown(w, r)
 	}
 	return fmt.Errorf("unknown report format %q", string(f))
+}
+
+// writeJSON writes v as indented JSON, as the JSON reports are.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 type junitSuites struct {
@@ -141,9 +146,7 @@ func cell(s string) string {
 func WriteFleetReport(w io.Writer, f report.Format, fl report.Fleet) error {
 	switch f {
 	case report.JSON:
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(fl)
+		return writeJSON(w, fl)
 	case report.JUnit:
 		return writeFleetJUnit(w, fl)
 	case report.Markdown:
