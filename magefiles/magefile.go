@@ -11,6 +11,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/bench"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/targets"
 
 	//mage:import
@@ -29,10 +30,19 @@ func Context() error {
 	})
 }
 
-// Bench times the lab against the seed's docker CLI commands, side by side, and prints the table.
+// Bench times the lab's builds against the docker CLI's on every engine (LAB_ENGINES) with each builder, warm and cold, and prints the table; exit 1 if a figure misses its target.
 func Bench(ctx context.Context) error {
 	return targets.RunOffline(targets.Process(), func(l *lab.Lab) error {
-		return bench.Lab(ctx, l.Root, l.Out, bench.Options{WarmRuns: 7, ColdRuns: 5})
+		b, err := bench.Lab(ctx, l.Root, bench.Options{
+			Engines:  l.Settings.Engines,
+			WarmRuns: l.Settings.BenchWarm,
+			ColdRuns: l.Settings.BenchCold,
+			Events:   l.Events,
+		})
+		if len(b.Cells) > 0 {
+			output.WriteBench(l.Out, b)
+		}
+		return err
 	})
 }
 

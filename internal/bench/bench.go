@@ -1,6 +1,8 @@
-// Package bench times the lab against the seed's own docker CLI commands,
-// side by side in one run: the two sides alternate, and the result is a
-// ratio of medians, since the machine is shared and noisy.
+// Package bench times the lab against the docker CLI doing the same
+// builds, side by side in one run: the two sides alternate, and each
+// figure is a ratio of medians, since the machine is shared and noisy. It
+// returns what it measured (report.Bench) and says what it is doing as
+// events; package output renders both.
 package bench
 
 import (
@@ -8,14 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/multistage-lab/multistage-lab/internal/magecompile"
@@ -28,46 +27,9 @@ type Side struct {
 	Env  []string
 }
 
-// Row is one measured pair (or a single side when Other is empty).
-type Row struct {
-	Case       string
-	Ours       []time.Duration
-	Other      []time.Duration
-	OursName   string
-	OtherName  string
-	Target     float64 // the ratio to stay under, 0 for none
-	Annotation string
-}
-
-// Median of the samples.
-func Median(d []time.Duration) time.Duration {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-// Ratio is ours over the other side's median.
-func (r Row) Ratio() float64 {
-	o := Median(r.Other)
-	if o == 0 {
-		return 0
-	}
-	return float64(Median(r.Ours)) / float64(o)
-}
-
-// Met reports whether the row meets its target.
-func (r Row) Met() bool { return r.Target == 0 || len(r.Other) == 0 || r.Ratio() <= r.Target }
-
 // Runner runs sides in a folder.
 type Runner struct {
 	Dir string
-	Log io.Writer
 }
 
 // Time runs a side once and returns how long it took.
@@ -81,6 +43,9 @@ func (r Runner) Time(ctx context.Context, s Side) (time.Duration, error) {
 	err := cmd.Run()
 	took := time.Since(start)
 	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
 		return 0, fmt.Errorf("%s: %w\n%s", s.Name, err, tail(out.String(), 2000))
 	}
 	return took, nil
@@ -94,79 +59,43 @@ func tail(s string, n int) string {
 }
 
 // Pair times ours and other alternately n times, running prepare (if set)
-// before every single run.
-func (r Runner) Pair(ctx context.Context, name string, ours, other Side, n int, prepare func() error, target float64) (Row, error) {
-	row := Row{Case: name, OursName: ours.Name, OtherName: other.Name, Target: target}
+// before every single run, and calls ran after each run.
+func (r Runner) Pair(ctx context.Context, ours, other Side, n int, prepare func() error, ran func(side string, i int, d time.Duration)) (o, c []time.Duration, err error) {
 	for i := 0; i < n; i++ {
 		for _, side := range []struct {
 			s   Side
 			out *[]time.Duration
-		}{{ours, &row.Ours}, {other, &row.Other}} {
-			if side.s.Args == nil {
-				continue
-			}
+		}{{ours, &o}, {other, &c}} {
 			if prepare != nil {
 				if err := prepare(); err != nil {
-					return row, err
+					return o, c, err
 				}
 			}
 			d, err := r.Time(ctx, side.s)
 			if err != nil {
-				return row, err
+				return o, c, err
 			}
 			*side.out = append(*side.out, d)
-			fmt.Fprintf(r.Log, "  %-28s run %d: %.3fs\n", side.s.Name, i+1, d.Seconds())
-		}
-	}
-	return row, nil
-}
-
-// Machine describes where the figures were measured.
-type Machine struct {
-	CPUs          int
-	Memory        string
-	Engine        string
-	Date          string
-	CompileSecond float64
-}
-
-// Describe fills what can be read here.
-func Describe(engine string) Machine {
-	m := Machine{CPUs: runtime.NumCPU(), Engine: engine, Date: time.Now().UTC().Format("2006-01-02")}
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
-		for _, line := range strings.Split(string(data), "\n") {
-			if strings.HasPrefix(line, "MemTotal:") {
-				m.Memory = strings.TrimSpace(strings.TrimPrefix(line, "MemTotal:"))
+			if ran != nil {
+				ran(side.s.Name, i+1, d)
 			}
 		}
 	}
-	return m
+	return o, c, nil
 }
 
-// WriteTable prints the figures as the README shows them.
-func WriteTable(w io.Writer, m Machine, rows []Row) {
-	fmt.Fprintf(w, "machine: %d CPUs, %s memory; engine %s; %s\n", m.CPUs, m.Memory, m.Engine, m.Date)
-	if m.CompileSecond > 0 {
-		fmt.Fprintf(w, "task binary, first compile on an empty Go build cache: %.1fs\n", m.CompileSecond)
+// memory is the machine's memory as /proc/meminfo says it ("" elsewhere).
+func memory() string {
+	data, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return ""
 	}
-	tw := tabwriter.NewWriter(w, 0, 1, 2, ' ', 0)
-	fmt.Fprintln(tw, "case\truns\tours\tmedian\tdocker CLI\tmedian\tratio\ttarget\t")
-	for _, r := range rows {
-		other, om, ratio, target := "-", "-", "-", "-"
-		if len(r.Other) > 0 {
-			other, om, ratio = r.OtherName, fmt.Sprintf("%.3fs", Median(r.Other).Seconds()), fmt.Sprintf("%.2f", r.Ratio())
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "MemTotal:") {
+			return strings.TrimSpace(strings.TrimPrefix(line, "MemTotal:"))
 		}
-		if r.Target > 0 {
-			met := "met"
-			if !r.Met() {
-				met = "MISSED"
-			}
-			target = fmt.Sprintf("<= %.1f %s", r.Target, met)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.3fs\t%s\t%s\t%s\t%s\t\n", r.Case, len(r.Ours), r.OursName, Median(r.Ours).Seconds(), other, om, ratio, target)
 	}
-	tw.Flush()
-	fmt.Fprintln(w, "(medians of the runs of each side; the two sides of a case alternate)")
+	return ""
 }
 
 // CompileTaskBinary compiles the Mage targets into dir/lab and returns the
@@ -193,5 +122,5 @@ func CompileTaskBinary(ctx context.Context, root, dir string, emptyCache bool) (
 	return bin, time.Since(start), nil
 }
 
-// ErrMissed says a ratio missed its target.
+// ErrMissed says a figure missed its target.
 var ErrMissed = errors.New("a benchmark missed its target")

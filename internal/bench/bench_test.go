@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -10,50 +11,37 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func ms(v ...int) []time.Duration {
-	out := make([]time.Duration, len(v))
-	for i, x := range v {
-		out[i] = time.Duration(x) * time.Millisecond
-	}
-	return out
-}
-
-func TestMedianAndRatio(t *testing.T) {
-	assert.Equal(t, 30*time.Millisecond, Median(ms(50, 10, 30)))
-	assert.Equal(t, 25*time.Millisecond, Median(ms(40, 10, 20, 30)))
-	assert.Zero(t, Median(nil))
-	r := Row{Ours: ms(100, 90, 110), Other: ms(200, 210, 190), Target: 0.6}
-	assert.InDelta(t, 0.5, r.Ratio(), 1e-9)
-	assert.True(t, r.Met())
-	r.Target = 0.4
-	assert.False(t, r.Met())
-}
-
-func TestWriteTable(t *testing.T) {
-	var b strings.Builder
-	WriteTable(&b, Machine{CPUs: 2, Memory: "24 GB", Engine: "20.10.24", Date: "2026-11-27", CompileSecond: 30.5},
-		[]Row{{Case: "warm", OursName: "lab", OtherName: "cli", Ours: ms(100), Other: ms(250), Target: 0.6}, {Case: "bk", OursName: "lab bk", Ours: ms(80, 90)}})
-	assert.Equal(t, `machine: 2 CPUs, 24 GB memory; engine 20.10.24; 2026-11-27
-task binary, first compile on an empty Go build cache: 30.5s
-case  runs  ours    median  docker CLI  median  ratio  target      
-warm  1     lab     0.100s  cli         0.250s  0.40   <= 0.6 met  
-bk    2     lab bk  0.085s  -           -       -      -           
-(medians of the runs of each side; the two sides of a case alternate)
-`, b.String())
-}
-
 func TestPairAlternates(t *testing.T) {
-	var log strings.Builder
-	r := Runner{Dir: t.TempDir(), Log: &log}
+	r := Runner{Dir: t.TempDir()}
 	var order []string
 	prep := func() error { order = append(order, "prep"); return nil }
-	row, err := r.Pair(context.Background(), "x", Side{Name: "a", Args: []string{"true"}}, Side{Name: "b", Args: []string{"true"}}, 2, prep, 0)
+	ran := func(side string, n int, _ time.Duration) { order = append(order, side+string(rune('0'+n))) }
+	o, c, err := r.Pair(context.Background(), Side{Name: "a", Args: []string{"true"}}, Side{Name: "b", Args: []string{"true"}}, 2, prep, ran)
 	require.NoError(t, err)
-	assert.Len(t, row.Ours, 2)
-	assert.Len(t, row.Other, 2)
-	assert.Equal(t, 4, len(order), "prepare runs before every run")
-	assert.Regexp(t, `(?s)a +run 1.*b +run 1.*a +run 2.*b +run 2`, log.String())
+	assert.Len(t, o, 2)
+	assert.Len(t, c, 2)
+	assert.Equal(t, []string{"prep", "a1", "prep", "b1", "prep", "a2", "prep", "b2"}, order, "prepare runs before every run, the sides alternate")
 
-	_, err = r.Pair(context.Background(), "x", Side{Name: "bad", Args: []string{"false"}}, Side{}, 1, nil, 0)
-	assert.ErrorContains(t, err, "bad: exit status 1")
+	_, _, err = r.Pair(context.Background(), Side{Name: "bad", Args: []string{"sh", "-c", "echo first; echo why it failed; exit 3"}}, Side{Name: "b", Args: []string{"true"}}, 1, nil, nil)
+	assert.ErrorContains(t, err, "bad: exit status 3")
+	assert.Equal(t, "bad: exit status 3: why it failed", brief(err), "a cell's error keeps the first line and the output's last")
+}
+
+func TestEngineEnv(t *testing.T) {
+	t.Setenv("DOCKER_HOST", "unix:///elsewhere.sock")
+	url := (&machine{target: "tcp://10.0.0.2:2376"}).env()
+	assert.Contains(t, url, "DOCKER_HOST=tcp://10.0.0.2:2376")
+	assert.Contains(t, url, "DOCKER_CONTEXT=")
+	named := (&machine{target: "student-1"}).env()
+	assert.Contains(t, named, "DOCKER_HOST=", "a context's name wins over the environment's DOCKER_HOST")
+	assert.Contains(t, named, "DOCKER_CONTEXT=student-1")
+	for _, env := range [][]string{url, named, (&machine{}).env()} {
+		assert.Contains(t, env, "LAB_ENGINES=", "each run is one engine's")
+		assert.Contains(t, env, "LAB_PROGRESS=quiet")
+	}
+}
+
+func TestBriefOfOneLine(t *testing.T) {
+	assert.Equal(t, "no engine", brief(errors.New("no engine\n")))
+	assert.Equal(t, "x: z", brief(errors.New(strings.Join([]string{"x", "y", "z", ""}, "\n"))))
 }

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"time"
+
+	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
 // ContextOptions sizes the context benchmark.
@@ -150,7 +152,7 @@ func Context(ctx context.Context, root string, out io.Writer, opt ContextOptions
 		tars = append(tars, t.took)
 		fmt.Fprintf(out, "  run %d: lab context | (pipe) %.2fs (peak %d MiB), tar c | (pipe) %.2fs\n", i+1, m.took.Seconds(), m.rss>>20, t.took.Seconds())
 	}
-	row := Row{Case: "stream the context", OursName: "lab context", OtherName: "tar c", Ours: ours, Other: tars, Target: opt.Ratio}
+	row := report.BenchRow{Ours: ours, CLI: tars, Target: opt.Ratio}
 
 	var b measured
 	if opt.Build {
@@ -162,7 +164,7 @@ func Context(ctx context.Context, root string, out io.Writer, opt ContextOptions
 	mib := float64(total) / (1 << 20)
 	fmt.Fprintf(out, "\ncontext: %.0f MiB in %d files\n", mib, opt.Files)
 	fmt.Fprintf(out, "streaming into a pipe: lab %.2fs (%.0f MiB/s), tar c %.2fs (%.0f MiB/s), ratio %.2f (target <= %.1f)\n",
-		Median(ours).Seconds(), mib/Median(ours).Seconds(), Median(tars).Seconds(), mib/Median(tars).Seconds(), row.Ratio(), opt.Ratio)
+		report.Median(ours).Seconds(), mib/report.Median(ours).Seconds(), report.Median(tars).Seconds(), mib/report.Median(tars).Seconds(), row.Ratio(), opt.Ratio)
 	fmt.Fprintf(out, "peak memory of the lab: streaming %d MiB", peak>>20)
 	if opt.Build {
 		fmt.Fprintf(out, ", the real build %d MiB (it took %.1fs)", b.rss>>20, b.took.Seconds())

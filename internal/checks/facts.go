@@ -1,6 +1,9 @@
 package checks
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // ImageFacts is what the engine says of one image, in the lab's own terms so
 // that no assertion touches Docker's types.
@@ -153,6 +156,13 @@ type Store struct {
 	Containerd bool
 	// Driver is the graph driver, or the containerd snapshotter.
 	Driver string
+}
+
+// StoreOf reads the store off the engine's info (its Driver and
+// DriverStatus): the containerd store reports its snapshotter as the
+// driver, with driver-type io.containerd.snapshotter.v1.
+func StoreOf(driver string, status [][2]string) Store {
+	return Store{Driver: driver, Containerd: slices.Contains(status, [2]string{"driver-type", "io.containerd.snapshotter.v1"})}
 }
 
 // String names the store as the lab's output does.

@@ -4,10 +4,16 @@
 // each other's tags, so the second waits for the first.
 //
 // The lock lives on the engine, so it holds for runs on different machines:
-// a never-started container with a fixed name, which the engine refuses to
-// create twice. Its labels say who holds it (host, process, target, since
-// when); the holder writes /heartbeat into it every few seconds, so a
-// waiter can tell a live holder from one that died without releasing it.
+// a never-started container. Free, it is named multistage-lab-lock-free;
+// a run takes it by renaming it multistage-lab-lock, which the engine does
+// for one run only (a name names one container, and a container renamed to
+// the name it has is refused), and gives it back by renaming it again.
+// Two renames cost the engine a few milliseconds, where creating and
+// removing a container cost it 50 or more on the containerd image store.
+// The holder writes /heartbeat into it at once and every few seconds,
+// saying who it is (host, process, target, since when), so a waiter can
+// name it and tell a live holder from one that died without giving the
+// lock back; it clears that file before it gives the lock back.
 package enginelock
 
 import (
@@ -39,17 +45,21 @@ type Client interface {
 	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *v1.Platform, containerName string) (container.CreateResponse, error)
 	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
 	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
+	ContainerRename(ctx context.Context, containerID, newContainerName string) error
 	CopyToContainer(ctx context.Context, containerID, dstPath string, content io.Reader, options container.CopyToContainerOptions) error
-	ContainerStatPath(ctx context.Context, containerID, path string) (container.PathStat, error)
+	CopyFromContainer(ctx context.Context, containerID, srcPath string) (io.ReadCloser, container.PathStat, error)
 }
 
 // Names and labels of the lock, as `docker ps -a` and `docker image ls`
 // show them.
 const (
 	Name  = "multistage-lab-lock"
+	Free  = "multistage-lab-lock-free"
 	Image = "multistage-lab-lock:v1"
 	// Label marks the lock's container ("container") and image ("image").
-	Label       = "io.multistage-lab.lock"
+	Label = "io.multistage-lab.lock"
+	// The holder labels of a lock made by the lab before it renamed one:
+	// such a lock is read, waited for and taken over all the same.
 	LabelHost   = "io.multistage-lab.lock.host"
 	LabelPID    = "io.multistage-lab.lock.pid"
 	LabelTarget = "io.multistage-lab.lock.target"
@@ -115,7 +125,9 @@ func (o *Options) defaults() {
 	}
 }
 
-// Holder is who holds the lock, from its container's labels.
+// Holder is who holds the lock, as its heartbeat says (or, for a lock
+// made by an earlier lab, its labels). A holder that has not written its
+// first heartbeat yet is known by its container only.
 type Holder struct {
 	ContainerID string
 	Host        string
@@ -125,6 +137,9 @@ type Holder struct {
 }
 
 func (h Holder) String() string {
+	if h.Host == "" && h.PID == 0 {
+		return "a run that is just starting"
+	}
 	target := h.Target
 	if target == "" {
 		target = "a run"
@@ -136,15 +151,54 @@ func (h Holder) String() string {
 	return fmt.Sprintf("%s on %s (pid %d), %s", target, h.Host, h.PID, since)
 }
 
-func holderOf(in container.InspectResponse) Holder {
-	h := Holder{ContainerID: in.ID}
-	if in.Config != nil {
+// key tells one holding from another: the lock's container stays from
+// holder to holder.
+func (h Holder) key() string {
+	return h.ContainerID + "|" + h.Host + "|" + strconv.Itoa(h.PID) + "|" + h.Since.String()
+}
+
+// holderOf reads the holder of the lock's container: its labels, if an
+// earlier lab made it, else the heartbeat, which also gives the beat (its
+// time and size, "" for none).
+func holderOf(ctx context.Context, c Client, in container.InspectResponse) (Holder, string) {
+	var h Holder
+	if in.ContainerJSONBase != nil {
+		h.ContainerID = in.ID
+	}
+	if in.Config != nil && in.Config.Labels[LabelPID] != "" {
 		l := in.Config.Labels
 		h.Host, h.Target = l[LabelHost], l[LabelTarget]
 		h.PID, _ = strconv.Atoi(l[LabelPID])
 		h.Since, _ = time.Parse(time.RFC3339, l[LabelSince])
 	}
-	return h
+	rc, st, err := c.CopyFromContainer(ctx, h.ContainerID, heartbeat)
+	if err != nil {
+		return h, ""
+	}
+	defer rc.Close()
+	beat := st.Mtime.UTC().Format(time.RFC3339Nano) + "/" + strconv.FormatInt(st.Size, 10)
+	if h.PID != 0 {
+		return h, beat
+	}
+	tr := tar.NewReader(rc)
+	if _, err := tr.Next(); err != nil {
+		return h, beat
+	}
+	body, _ := io.ReadAll(io.LimitReader(tr, 4096))
+	for _, line := range strings.Split(string(body), "\n") {
+		k, v, _ := strings.Cut(line, "=")
+		switch k {
+		case "host":
+			h.Host = v
+		case "pid":
+			h.PID, _ = strconv.Atoi(v)
+		case "target":
+			h.Target = v
+		case "since":
+			h.Since, _ = time.Parse(time.RFC3339, v)
+		}
+	}
+	return h, beat
 }
 
 // Lock is a held lock; Release gives it back.
@@ -156,69 +210,78 @@ type Lock struct {
 	once sync.Once
 }
 
-// Release stops the heartbeat and removes the lock's container. It runs
-// on its own short deadline, so it works after Ctrl-C cancelled the run.
+// Release stops the heartbeat, clears it, and renames the lock's container
+// free again. It runs on its own short deadline, so it works after Ctrl-C
+// cancelled the run. A lock another run took over (its container removed)
+// is left to that run.
 func (l *Lock) Release() {
 	l.once.Do(func() {
 		l.stop()
 		<-l.done
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_ = l.c.ContainerRemove(ctx, l.id, container.RemoveOptions{Force: true})
+		if err := l.c.CopyToContainer(ctx, l.id, "/", beatArchive("free\n", time.Now()), container.CopyToContainerOptions{}); errdefs.IsNotFound(err) {
+			return
+		}
+		if err := l.c.ContainerRename(ctx, l.id, Free); err != nil && !errdefs.IsNotFound(err) {
+			// Another free lock is there already: this one goes.
+			_ = l.c.ContainerRemove(ctx, l.id, container.RemoveOptions{Force: true})
+		}
 	})
 }
 
 // Acquire takes the engine's lock, waiting while another live run holds it
 // and taking over one whose holder is gone. It gives up after o.Timeout
-// with ErrBusy naming the holder, or when ctx ends, having created nothing.
+// with ErrBusy naming the holder, or when ctx ends, having taken nothing.
 func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 	o.defaults()
-	if err := ensureImage(ctx, c); err != nil {
-		return nil, err
-	}
 	start := time.Now()
 	deadline := start.Add(o.Timeout)
-	cfg := &container.Config{
-		Image: Image,
-		Cmd:   []string{"/lock"},
-		Labels: map[string]string{
-			Label:       "container",
-			LabelHost:   o.Host,
-			LabelPID:    strconv.Itoa(o.PID),
-			LabelTarget: o.Target,
-			LabelSince:  start.UTC().Format(time.RFC3339),
-		},
-	}
-	hostCfg := &container.HostConfig{NetworkMode: "none"}
+	me := Holder{Host: o.Host, PID: o.PID, Target: o.Target, Since: start.UTC().Truncate(time.Second)}
 	waited := false
 	var watched, lastBeat string
 	var lastChange time.Time
 	for {
-		resp, err := c.ContainerCreate(ctx, cfg, hostCfg, nil, nil, Name)
+		err := c.ContainerRename(ctx, Free, Name)
 		if err == nil {
+			in, err := c.ContainerInspect(ctx, Name)
+			if err != nil {
+				return nil, fmt.Errorf("read the engine's lock: %w", err)
+			}
 			if waited {
 				o.Say(fmt.Sprintf("got the engine's lock after waiting %.1fs", time.Since(start).Seconds()))
 			}
-			return hold(c, resp.ID, o.Beat), nil
+			id := ""
+			if in.ContainerJSONBase != nil {
+				id = in.ID
+			}
+			return hold(c, id, me, o.Beat), nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if !errdefs.IsConflict(err) {
-			return nil, fmt.Errorf("take the engine's lock (a container named %s): %w", Name, err)
+		// Not taken: no free lock (another run holds it, or none was made
+		// yet), another run renamed it first (invalid: renamed to the
+		// name it has), or an earlier lab's lock holds the name.
+		if !errdefs.IsNotFound(err) && !errdefs.IsInvalidParameter(err) && !errdefs.IsConflict(err) {
+			return nil, fmt.Errorf("take the engine's lock (rename %s to %s): %w", Free, Name, err)
 		}
 		in, err := c.ContainerInspect(ctx, Name)
 		if errdefs.IsNotFound(err) {
-			continue // released just now
+			// Nobody holds it: the free lock is made, or was just given
+			// back; either way, try again.
+			if err := makeFree(ctx, c); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read the engine's lock: %w", err)
 		}
-		h := holderOf(in)
-		beat := readBeat(ctx, c, h.ContainerID)
+		h, beat := holderOf(ctx, c, in)
 		now := time.Now()
-		if h.ContainerID != watched || beat != lastBeat {
-			watched, lastBeat, lastChange = h.ContainerID, beat, now
+		if h.key() != watched || beat != lastBeat {
+			watched, lastBeat, lastChange = h.key(), beat, now
 		}
 		why := ""
 		switch {
@@ -234,7 +297,10 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 			}
 			continue
 		}
-		if !waited {
+		// A holder that has just taken the lock names itself in its first
+		// beat, a moment later: the wait is said once it has, or after a
+		// second without.
+		if !waited && (h.PID != 0 || now.Sub(start) >= time.Second) {
 			o.Say(fmt.Sprintf("the engine is busy: %s holds the lab's lock; waiting for it (at most %s, LAB_LOCK_TIMEOUT)", h, o.Timeout))
 			o.Status("waiting for " + h.String())
 			waited = true
@@ -250,15 +316,36 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 	}
 }
 
-// hold writes the heartbeat at once and every beat until Release.
-func hold(c Client, id string, beat time.Duration) *Lock {
+// makeFree makes the free lock, and the lock's image first if the engine
+// has none. One another run made just now is as good.
+func makeFree(ctx context.Context, c Client) error {
+	cfg := &container.Config{Image: Image, Cmd: []string{"/lock"}, Labels: map[string]string{Label: "container"}}
+	hostCfg := &container.HostConfig{NetworkMode: "none"}
+	for tried := false; ; tried = true {
+		_, err := c.ContainerCreate(ctx, cfg, hostCfg, nil, nil, Free)
+		switch {
+		case err == nil, errdefs.IsConflict(err):
+			return nil
+		case errdefs.IsNotFound(err) && !tried:
+			if err := ensureImage(ctx, c); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("make the engine's lock (a container named %s): %w", Free, err)
+		}
+	}
+}
+
+// hold writes the heartbeat, saying who holds the lock, at once and every
+// beat until Release.
+func hold(c Client, id string, me Holder, beat time.Duration) *Lock {
 	ctx, stop := context.WithCancel(context.Background())
 	l := &Lock{c: c, id: id, stop: stop, done: make(chan struct{})}
+	who := fmt.Sprintf("host=%s\npid=%d\ntarget=%s\nsince=%s\n", me.Host, me.PID, me.Target, me.Since.Format(time.RFC3339))
 	go func() {
 		defer close(l.done)
-		// The first beat is written beside the run's first steps, not
-		// before them: a waiter gives a holder StaleAfter anyway.
-		writeBeat(ctx, c, id)
+		// The first beat goes beside the run's first steps.
+		writeBeat(ctx, c, id, who)
 		t := time.NewTicker(beat)
 		defer t.Stop()
 		for {
@@ -266,36 +353,31 @@ func hold(c Client, id string, beat time.Duration) *Lock {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				writeBeat(ctx, c, id)
+				writeBeat(ctx, c, id, who)
 			}
 		}
 	}()
 	return l
 }
 
-// writeBeat puts /heartbeat into the lock's container: its time says the
-// holder is alive. An engine that fails a beat is tried again at the next.
-func writeBeat(ctx context.Context, c Client, id string) {
+// writeBeat puts /heartbeat into the lock's container: who holds it, and
+// by its time that the holder is alive. An engine that fails a beat is
+// tried again at the next.
+func writeBeat(ctx context.Context, c Client, id, who string) {
+	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	now := time.Now()
-	body := []byte(now.UTC().Format(time.RFC3339Nano) + "\n")
+	_ = c.CopyToContainer(bctx, id, "/", beatArchive(who+"beat="+now.UTC().Format(time.RFC3339Nano)+"\n", now), container.CopyToContainerOptions{})
+}
+
+// beatArchive is /heartbeat saying body, as a tar stream.
+func beatArchive(body string, now time.Time) io.Reader {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	_ = tw.WriteHeader(&tar.Header{Name: strings.TrimPrefix(heartbeat, "/"), Mode: 0o644, Size: int64(len(body)), ModTime: now, Typeflag: tar.TypeReg})
-	_, _ = tw.Write(body)
+	_, _ = tw.Write([]byte(body))
 	_ = tw.Close()
-	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	_ = c.CopyToContainer(bctx, id, "/", &buf, container.CopyToContainerOptions{})
-}
-
-// readBeat is the holder's last heartbeat as the engine has it ("" for none
-// yet).
-func readBeat(ctx context.Context, c Client, id string) string {
-	st, err := c.ContainerStatPath(ctx, id, heartbeat)
-	if err != nil {
-		return ""
-	}
-	return st.Mtime.UTC().Format(time.RFC3339Nano) + "/" + strconv.FormatInt(st.Size, 10)
+	return &buf
 }
 
 // ensureImage makes the lock's image, a file and a label, if the engine
@@ -332,5 +414,6 @@ func Held(ctx context.Context, c Client) (Holder, bool, error) {
 	if err != nil {
 		return Holder{}, false, err
 	}
-	return holderOf(in), true, nil
+	h, _ := holderOf(ctx, c, in)
+	return h, true, nil
 }

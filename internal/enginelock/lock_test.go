@@ -1,12 +1,16 @@
 package enginelock
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +33,7 @@ type fakeEngine struct {
 	next    int
 	beats   int
 	removed []string
+	renames int
 	noBeats bool // the holder's heartbeats are lost, as a dead holder's
 }
 
@@ -36,6 +41,7 @@ type fakeContainer struct {
 	id     string
 	labels map[string]string
 	beat   time.Time
+	body   []byte // /heartbeat's content
 }
 
 func newFake() *fakeEngine { return &fakeEngine{byName: map[string]*fakeContainer{}} }
@@ -104,28 +110,62 @@ func (f *fakeEngine) ContainerRemove(_ context.Context, ref string, o container.
 	return errdefs.NotFound(errors.New("no such container"))
 }
 
-func (f *fakeEngine) CopyToContainer(_ context.Context, id, dst string, _ io.Reader, _ container.CopyToContainerOptions) error {
+func (f *fakeEngine) CopyToContainer(_ context.Context, id, dst string, r io.Reader, _ container.CopyToContainerOptions) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.find(id)
 	if c == nil {
 		return errdefs.NotFound(errors.New("no such container"))
 	}
-	if !f.noBeats {
-		c.beat = time.Now()
+	tr := tar.NewReader(r)
+	hdr, err := tr.Next()
+	if err != nil || dst != "/" || "/"+hdr.Name != heartbeat {
+		return errors.New("not a heartbeat")
+	}
+	body, _ := io.ReadAll(tr)
+	if !f.noBeats || string(body) == "free\n" {
+		c.beat, c.body = time.Now(), body
 		f.beats++
 	}
 	return nil
 }
 
-func (f *fakeEngine) ContainerStatPath(_ context.Context, id, path string) (container.PathStat, error) {
+func (f *fakeEngine) CopyFromContainer(_ context.Context, id, path string) (io.ReadCloser, container.PathStat, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.find(id)
 	if c == nil || c.beat.IsZero() || path != heartbeat {
-		return container.PathStat{}, errdefs.NotFound(errors.New("no such file"))
+		return nil, container.PathStat{}, errdefs.NotFound(errors.New("no such file"))
 	}
-	return container.PathStat{Name: "heartbeat", Mtime: c.beat, Size: 36}, nil
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	_ = tw.WriteHeader(&tar.Header{Name: "heartbeat", Mode: 0o644, Size: int64(len(c.body)), Typeflag: tar.TypeReg})
+	_, _ = tw.Write(c.body)
+	_ = tw.Close()
+	return io.NopCloser(&buf), container.PathStat{Name: "heartbeat", Mtime: c.beat, Size: int64(len(c.body))}, nil
+}
+
+// ContainerRename renames as the engine does: a name names one container,
+// and a container renamed to the name it has is refused.
+func (f *fakeEngine) ContainerRename(_ context.Context, ref, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for old, c := range f.byName {
+		if old != ref && c.id != ref {
+			continue
+		}
+		if old == name {
+			return errdefs.InvalidParameter(errors.New("Renaming a container with the same name as its current name"))
+		}
+		if _, taken := f.byName[name]; taken {
+			return errdefs.Conflict(errors.New(`Conflict. The container name "/` + name + `" is already in use`))
+		}
+		delete(f.byName, old)
+		f.byName[name] = c
+		f.renames++
+		return nil
+	}
+	return errdefs.NotFound(errors.New("No such container: " + ref))
 }
 
 var _ Client = (*fakeEngine)(nil)
@@ -147,25 +187,44 @@ func fast(host string, pid int, s *said) Options {
 	return Options{Target: "build", Host: host, PID: pid, Beat: 20 * time.Millisecond, StaleAfter: 2 * time.Second, Poll: 10 * time.Millisecond, Timeout: 10 * time.Second, Say: s.say}
 }
 
+// named waits for the holder's first beat, which names it.
+func named(t *testing.T, f *fakeEngine) {
+	t.Helper()
+	require.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.beats > 0 }, 5*time.Second, time.Millisecond)
+}
+
 func TestAFreeEngineIsTakenAtOnceAndGivenBack(t *testing.T) {
 	f := newFake()
 	var s said
 	l, err := Acquire(t.Context(), f, fast("ci-1", 10, &s))
 	require.NoError(t, err)
 	assert.True(t, f.image, "the lock's image is made, with its label")
-	h, held, err := Held(t.Context(), f)
-	require.NoError(t, err)
-	require.True(t, held)
+	var h Holder
+	require.Eventually(t, func() bool {
+		var held bool
+		h, held, err = Held(t.Context(), f)
+		return err == nil && held && h.PID != 0
+	}, 5*time.Second, 10*time.Millisecond, "the holder names itself in its first beat")
 	assert.Equal(t, "ci-1", h.Host)
 	assert.Equal(t, 10, h.PID)
 	assert.Equal(t, "build", h.Target)
 	assert.WithinDuration(t, time.Now(), h.Since, 5*time.Second)
 	assert.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.beats >= 3 }, 5*time.Second, 10*time.Millisecond, "the holder beats")
 	l.Release()
-	_, held, err = Held(t.Context(), f)
+	_, held, err := Held(t.Context(), f)
 	require.NoError(t, err)
 	assert.False(t, held)
+	assert.Contains(t, f.byName, Free, "given back: renamed free")
+	assert.Empty(t, f.removed, "the lock's container stays for the next run")
 	assert.Empty(t, s.all(), "nothing to say when nobody waits")
+
+	// The next run takes the same container, with two renames.
+	renames := f.renames
+	l, err = Acquire(t.Context(), f, fast("ci-1", 11, &s))
+	require.NoError(t, err)
+	l.Release()
+	assert.Equal(t, renames+2, f.renames)
+	assert.Len(t, f.byName, 1)
 }
 
 func TestASecondRunWaitsForTheFirst(t *testing.T) {
@@ -185,7 +244,8 @@ func TestASecondRunWaitsForTheFirst(t *testing.T) {
 	assert.Regexp(t, `^the engine is busy: build on ci-1 \(pid 10\), since \d\d:\d\d:\d\d holds the lab's lock; waiting for it \(at most 10s, LAB_LOCK_TIMEOUT\)\ngot the engine's lock after waiting 0\.\ds$`, s2.all())
 	assert.Len(t, status, 1)
 	assert.Contains(t, status[0], "waiting for build on ci-1 (pid 10)")
-	assert.Equal(t, []string{"ctr1"}, f.removed, "only the first's release removed a lock")
+	assert.Empty(t, f.removed, "a lock given back is renamed, never removed")
+	assert.Len(t, f.byName, 1, "one lock container, held by the second")
 }
 
 func TestALiveHolderOutlastsTheTimeout(t *testing.T) {
@@ -226,6 +286,7 @@ func TestAStaleLockIsTakenOver(t *testing.T) {
 		// be running: above the kernel's limit).
 		_, err := Acquire(t.Context(), f, fast("this-host", 1<<30, &s))
 		require.NoError(t, err)
+		named(t, f)
 		start := time.Now()
 		l, err := Acquire(t.Context(), f, fast("this-host", 20, &s))
 		require.NoError(t, err)
@@ -234,14 +295,15 @@ func TestAStaleLockIsTakenOver(t *testing.T) {
 		assert.Contains(t, s.all(), "taking over a stale lock: build on this-host (pid 1073741824)")
 		assert.Contains(t, s.all(), "and process 1073741824 is gone from this host")
 		assert.NotContains(t, s.all(), "the engine is busy", "a lock known to be stale is not waited for")
-		h, _, _ := Held(t.Context(), f)
-		assert.Equal(t, 20, h.PID)
+		assert.Eventually(t, func() bool { h, _, _ := Held(t.Context(), f); return h.PID == 20 }, 5*time.Second, time.Millisecond)
+		assert.Len(t, f.removed, 1, "the stale lock's container went; a new one was made")
 	})
 	t.Run("no heartbeat from another host", func(t *testing.T) {
 		f := newFake()
 		var s said
 		dead, err := Acquire(t.Context(), f, fast("other-host", 10, &s))
 		require.NoError(t, err)
+		named(t, f)
 		// The holder's machine is gone: its heartbeats stop.
 		dead.stop()
 		f.mu.Lock()
@@ -268,4 +330,54 @@ func TestAStaleLockIsTakenOver(t *testing.T) {
 		require.ErrorIs(t, err, ErrBusy, "a heartbeat every 20ms keeps the lock past StaleAfter (2s)")
 		assert.NotContains(t, s.all(), "taking over")
 	})
+}
+
+// TestOnlyOneRunHoldsTheLockAtATime: runs that take and give back the lock
+// over and over, all at once, never hold it together.
+func TestOnlyOneRunHoldsTheLockAtATime(t *testing.T) {
+	f := newFake()
+	var inside, most, turns atomic.Int32
+	var wg sync.WaitGroup
+	for run := range 4 {
+		wg.Go(func() {
+			var s said
+			for range 15 {
+				l, err := Acquire(t.Context(), f, fast(fmt.Sprint("ci-", run), 100+run, &s))
+				if !assert.NoError(t, err) {
+					return
+				}
+				n := inside.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(time.Millisecond)
+				inside.Add(-1)
+				turns.Add(1)
+				l.Release()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(60), turns.Load())
+	assert.Equal(t, int32(1), most.Load(), "never two holders at once")
+	assert.Len(t, f.byName, 1)
+	assert.Contains(t, f.byName, Free)
+}
+
+// TestALockAnEarlierLabMadeIsWaitedFor: a lock created by an earlier lab,
+// its holder in its labels, is named from them and waited for.
+func TestALockAnEarlierLabMadeIsWaitedFor(t *testing.T) {
+	f := newFake()
+	f.image = true
+	_, err := f.ContainerCreate(t.Context(), &container.Config{Labels: map[string]string{Label: "container", LabelHost: "old-host", LabelPID: "7", LabelTarget: "all", LabelSince: "2026-11-30T10:00:00Z"}}, nil, nil, nil, Name)
+	require.NoError(t, err)
+	var s said
+	o := fast("this-host", 20, &s)
+	o.Timeout = 100 * time.Millisecond
+	_, err = Acquire(t.Context(), f, o)
+	require.ErrorIs(t, err, ErrBusy)
+	assert.Contains(t, err.Error(), "all on old-host (pid 7), since ")
+	h, held, err := Held(t.Context(), f)
+	require.NoError(t, err)
+	assert.True(t, held)
+	assert.Equal(t, 7, h.PID)
 }

@@ -261,3 +261,15 @@ func (Images) event()           {}
 func (Sizes) event()            {}
 func (Compared) event()         {}
 func (Rebuilt) event()          {}
+func (BenchRun) event()         {}
+
+// BenchRun is one timed run of the bench: which engine, builder and case,
+// which side (the lab's or the docker CLI's), and how long it took.
+type BenchRun struct {
+	Engine  string
+	Builder string
+	Case    string // warm or cold
+	Side    string // "lab build" or "docker CLI"
+	N       int
+	Took    time.Duration
+}

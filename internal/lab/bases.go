@@ -75,7 +75,13 @@ func (l *Lab) EnsureBases(ctx context.Context) error {
 	l.status("bases")
 	bases := map[string]Base{}
 	for _, ref := range l.BaseRefs() {
-		b, err := l.ensureBase(ctx, ref)
+		var b Base
+		var err error
+		if in, ok := l.listedBase(ref); ok {
+			b, err = l.ensureInspected(ctx, ref, in)
+		} else {
+			b, err = l.ensureBase(ctx, ref)
+		}
 		if err != nil {
 			return err
 		}
@@ -136,8 +142,35 @@ func (l *Lab) ensureOtherBases(ctx context.Context, bases map[string]Base) error
 }
 
 func (l *Lab) ensureBase(ctx context.Context, ref string) (Base, error) {
+	var in inspected
+	in.b, in.ok, in.err = l.InspectBase(ctx, ref)
+	return l.ensureInspected(ctx, ref, in)
+}
+
+// listedBase is what the images BuildAll listed say of the base ref, if
+// they name it (see listBeforeBuilds).
+func (l *Lab) listedBase(ref string) (inspected, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s, ok := l.listed[ref]
+	if !ok {
+		return inspected{}, false
+	}
+	_, standin := s.Labels[LabelStandin]
+	return inspected{b: Base{Ref: ref, ID: s.ID, Standin: standin, Commands: s.Labels[LabelStandinCommands]}, ok: true}, true
+}
+
+// inspected is what InspectBase found.
+type inspected struct {
+	b   Base
+	ok  bool
+	err error
+}
+
+// ensureInspected is ensureBase for a base already inspected.
+func (l *Lab) ensureInspected(ctx context.Context, ref string, in inspected) (Base, error) {
 	mode := l.Settings.Base
-	b, ok, err := l.InspectBase(ctx, ref)
+	b, ok, err := in.b, in.ok, in.err
 	if err != nil {
 		return b, err
 	}

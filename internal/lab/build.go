@@ -9,10 +9,13 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 
 	"github.com/multistage-lab/multistage-lab/internal/buildcontext"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/event"
+	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 )
@@ -38,15 +41,19 @@ var (
 
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
-	return l.buildTo(ctx, im, nil, nil, nil, nil)
+	return l.buildTo(ctx, im, nil, nil, nil, nil, nil)
 }
 
 // buildTo builds im, its output and events kept in out (nil: the lab's), calls
 // lastStage, if set, when a classic build enters its Dockerfile's last
-// stage, holds back the context until hold returns (see buildSpec.Hold),
-// and shows a BuildKit build's progress in shared, if set.
-func (l *Lab) buildTo(ctx context.Context, im Image, out *recording, lastStage func(), hold func() error, shared *progress.Shared) (Built, error) {
+// stage, holds back the context until ready and hold return (see
+// buildSpec.Ready and Hold), and shows a BuildKit build's progress in
+// shared, if set.
+func (l *Lab) buildTo(ctx context.Context, im Image, out *recording, lastStage func(), hold, ready func() error, shared *progress.Shared) (Built, error) {
 	requested := time.Now()
+	if ready != nil && hold == nil {
+		hold = func() error { return nil }
+	}
 	// A held build is building once its context is released.
 	if hold == nil {
 		l.buildingNow(im.Name, true)
@@ -72,6 +79,7 @@ func (l *Lab) buildTo(ctx context.Context, im Image, out *recording, lastStage f
 		ContextDir: l.Def.ContextDir(im),
 		LastStage:  lastStage,
 		Hold:       hold,
+		Ready:      ready,
 		Shared:     shared,
 		Name:       im.Name,
 	}.to(out))
@@ -115,6 +123,11 @@ type buildSpec struct {
 	// no step runs before the context is whole. The build's time counts
 	// from Hold's return.
 	Hold func() error
+	// Ready, if set, is the lab getting ready for the build (its bases
+	// seen to, the images its tags name listed) beside the build's start:
+	// the build is held (see Hold) until Ready returns nil, and EnsureBases
+	// is left to it. It may be called more than once.
+	Ready func() error
 	// Shared, if set, is the live display a BuildKit build shows its
 	// progress in, beside the builds that run with it, its steps under
 	// Name.
@@ -136,8 +149,10 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	if err := l.classicCanBuild(spec.Dockerfile); err != nil {
 		return "", 0, err
 	}
-	if err := l.EnsureBases(ctx); err != nil {
-		return "", 0, err
+	if spec.Ready == nil {
+		if err := l.EnsureBases(ctx); err != nil {
+			return "", 0, err
+		}
 	}
 	cmd := "docker image build"
 	if spec.Target != "" {
@@ -177,7 +192,10 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 		}
 		args[k] = &v
 	}
-	say(event.BuildStarted{Command: cmd, Tags: spec.Tags, Context: contextDir, Dockerfile: spec.Display, Builder: string(l.Settings.Builder)})
+	started := event.BuildStarted{Command: cmd, Tags: spec.Tags, Context: contextDir, Dockerfile: spec.Display, Builder: string(l.Settings.Builder)}
+	if spec.Ready == nil {
+		say(started)
+	}
 	start := time.Now()
 	opts := build.ImageBuildOptions{
 		Tags:        spec.Tags,
@@ -208,20 +226,51 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 			return "", 0, fmt.Errorf("%w: %v", ErrBadCredentials, err)
 		}
 	}
-	previous := l.unlabelledImage(ctx, spec)
+	// What the tag names before the build moves it: read now, or, for a
+	// build sent before the lab is ready (spec.Ready), once it is and
+	// before the build is released, so before any step of it runs.
+	var previous string
+	hold := spec.Hold
+	if spec.Ready != nil {
+		hold = func() error {
+			if err := spec.Ready(); err != nil {
+				return err
+			}
+			previous = l.previousOf(ctx, spec)
+			if spec.Hold != nil {
+				return spec.Hold()
+			}
+			return nil
+		}
+	} else {
+		previous = l.previousOf(ctx, spec)
+	}
 	pr, pw := io.Pipe()
 	released := make(chan time.Time, 1)
 	var w io.Writer = pw
-	if spec.Hold != nil {
-		w = &buildcontext.Held{W: pw, First: buildcontext.FirstBlock, Hold: spec.Hold, Released: released}
+	if hold != nil {
+		w = &buildcontext.Held{W: pw, First: buildcontext.FirstBlock, Hold: hold, Released: released}
 	}
 	go func() { pw.CloseWithError(l.writeContext(w, spec)) }()
 	resp, err := l.Client.ImageBuild(ctx, pr, opts)
 	if err != nil {
 		pr.CloseWithError(err)
+		if spec.Ready != nil {
+			if rerr := spec.Ready(); rerr != nil {
+				return "", 0, rerr
+			}
+		}
 		return "", 0, fmt.Errorf("build %s: %w", tag, err)
 	}
 	defer resp.Body.Close()
+	if spec.Ready != nil {
+		// Said to start once the lab is ready, so what it said getting
+		// ready (a stand-in made) comes first.
+		if err := spec.Ready(); err != nil {
+			return "", 0, err
+		}
+		say(started)
+	}
 	var body io.Reader = resp.Body
 	if spec.LastStage != nil && l.Settings.Builder == settings.Classic {
 		stages, err := l.stages(spec.Dockerfile, "", spec.Args)
@@ -293,6 +342,60 @@ func (l *Lab) unlabelledImage(ctx context.Context, spec buildSpec) string {
 		return ""
 	}
 	return in.ID
+}
+
+// previousOf is unlabelledImage for spec, as the images BuildAll listed
+// before its builds say, if they name its tag (see listBeforeBuilds).
+func (l *Lab) previousOf(ctx context.Context, spec buildSpec) string {
+	l.mu.Lock()
+	in, ok := l.listed[spec.Tags[0]]
+	delete(l.listed, spec.Tags[0])
+	l.mu.Unlock()
+	if !ok || !l.isLabTag(spec.Tags[0]) {
+		return l.unlabelledImage(ctx, spec)
+	}
+	if in.Labels[LabelLab] == l.labValue() {
+		return ""
+	}
+	return in.ID
+}
+
+// listBeforeBuilds lists, in one call, the images the bases and the lab's
+// tags name, for EnsureBases and the builds that follow (see previousOf):
+// on the containerd store an inspect costs the engine 15 ms or more, and
+// one list of these few images about three inspects' worth, where the
+// bases and the four tags took six. A name the list does not show is
+// inspected as before.
+func (l *Lab) listBeforeBuilds(ctx context.Context, images []Image) {
+	refs := filters.NewArgs()
+	for _, ref := range l.BaseRefs() {
+		if ref != labfile.Scratch {
+			refs.Add("reference", ref)
+		}
+	}
+	for _, im := range images {
+		refs.Add("reference", im.Tag)
+	}
+	list, err := l.Client.ImageList(ctx, image.ListOptions{Filters: refs})
+	if err != nil {
+		return // each is inspected, and an error said, where it is read
+	}
+	listed := map[string]image.Summary{}
+	for _, s := range list {
+		for _, tag := range s.RepoTags {
+			listed[tag] = s
+		}
+	}
+	l.mu.Lock()
+	l.listed = listed
+	l.mu.Unlock()
+}
+
+// forgetListed drops what listBeforeBuilds listed and no build took.
+func (l *Lab) forgetListed() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.listed = nil
 }
 
 // isLabTag reports whether ref is a tag in one of the lab file's

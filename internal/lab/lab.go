@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/docker/docker/api/types"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/moby/buildkit/session"
@@ -71,7 +72,9 @@ type Lab struct {
 
 	version  *types.Version
 	info     *system.Info
+	infoMu   sync.Mutex // held while the engine's info is asked
 	builds   []Built
+	listed   map[string]image.Summary // see listBeforeBuilds
 	mu       sync.Mutex
 	noCache  bool
 	bases    map[string]Base

@@ -11,8 +11,8 @@ import (
 
 // engineInfo is the engine's info, asked once.
 func (l *Lab) engineInfo(ctx context.Context) (system.Info, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	l.infoMu.Lock()
+	defer l.infoMu.Unlock()
 	if l.info == nil {
 		in, err := l.Client.Info(ctx)
 		if err != nil {

@@ -1,8 +1,11 @@
 package lab
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -54,11 +57,25 @@ func (s *started) wait() outcome {
 }
 
 // lockHolder is the lock's holder on the engine DOCKER_HOST names, as the
-// docker CLI sees it: its pid label, or "" when no lock is there.
+// docker CLI sees it: the pid its heartbeat names, or "" when no run holds
+// the lock (or its holder has not named itself yet).
 func lockHolder(t *testing.T) string {
-	out, err := exec.Command("docker", "container", "ls", "-a", "--filter", "name=^"+enginelock.Name+"$", "--format", `{{.Label "`+enginelock.LabelPID+`"}}`).Output()
+	out, err := exec.Command("docker", "container", "cp", enginelock.Name+":/heartbeat", "-").Output()
+	if err != nil {
+		return "" // no container of that name: nobody holds the lock
+	}
+	tr := tar.NewReader(bytes.NewReader(out))
+	if _, err := tr.Next(); err != nil {
+		return ""
+	}
+	body, err := io.ReadAll(tr)
 	require.NoError(t, err)
-	return strings.TrimSpace(string(out))
+	for _, line := range strings.Split(string(body), "\n") {
+		if pid, ok := strings.CutPrefix(line, "pid="); ok {
+			return pid
+		}
+	}
+	return ""
 }
 
 func waitForLockOf(t *testing.T, pid int) {

@@ -32,10 +32,40 @@ import (
 // for the four, warm, on the project's machine), so they go after v1 as
 // before. Output is shown in order, each build's as it finishes.
 func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
+	images := l.Images()
+	classic := l.Settings.Builder == settings.Classic
 	if err := l.prepare(ctx); err != nil {
 		return nil, err
 	}
-	images := l.Images()
+	defer l.forgetListed()
+	// ready is the lab ready to build: the images its bases and tags name
+	// listed (see listBeforeBuilds), then the bases seen to. The classic
+	// builds are sent beside it, their contexts held until it is: the
+	// engine starts each build's context helper meanwhile.
+	var ready func() error
+	if classic {
+		done := newLatch()
+		var readyErr error
+		go func() {
+			l.listBeforeBuilds(ctx, images)
+			readyErr = l.EnsureBases(ctx)
+			done.open(readyErr == nil)
+		}()
+		ready = func() error {
+			if err := done.wait(ctx); err != nil {
+				if readyErr != nil {
+					return readyErr
+				}
+				return err
+			}
+			return nil
+		}
+	} else {
+		l.listBeforeBuilds(ctx, images)
+		if err := l.EnsureBases(ctx); err != nil {
+			return nil, err
+		}
+	}
 	rest := images[1:]
 	// slots bounds the later builds in flight to the lab file's
 	// build.parallel.
@@ -60,7 +90,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 				results[i].err = bctx.Err()
 				return
 			}
-			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold, shared)
+			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold, ready, shared)
 		}()
 	}
 	for i := range rest {
@@ -69,7 +99,6 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	// v1Staged opens when v1 has entered its last stage, v1Done when v1
 	// is built; both open failed if v1 fails.
 	v1Staged, v1Done := newLatch(), newLatch()
-	classic := l.Settings.Builder == settings.Classic
 	if classic {
 		for i, im := range rest {
 			gate := v1Done
@@ -79,7 +108,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 			launch(i, func() error { return gate.wait(bctx) })
 		}
 	}
-	first, err := l.buildTo(ctx, images[0], nil, func() { v1Staged.open(true) }, nil, nil)
+	first, err := l.buildTo(ctx, images[0], nil, func() { v1Staged.open(true) }, nil, ready, nil)
 	if err != nil {
 		v1Staged.open(false)
 		v1Done.open(false)
@@ -207,17 +236,13 @@ func (g *latch) wait(ctx context.Context) error {
 // prepare fills, before any build starts, every cache the builds read:
 // each image's Dockerfile read and parsed (stages and sources; a
 // Dockerfile's error is kept and said where the build meets it), the
-// bases, the credentials, the BuildKit session, and for the classic
-// builder the engine's info (its record is kept by the engine's ID). The
-// builds that then run side by side only read them; the engine's version,
-// which only stand-ins and reports ask for, is asked once, under the lock.
+// credentials and the BuildKit session (BuildAll sees to the bases). The builds that then
+// run side by side only read them. The engine's info, by whose ID the
+// record of what classic builds commit is kept, is asked once, when a
+// build has committed something to record (a warm build commits nothing);
+// its version, which only stand-ins and reports ask for, is asked once,
+// under the lock.
 func (l *Lab) prepare(ctx context.Context) error {
-	if l.Settings.Builder == settings.Classic {
-		// the record of what classic builds commit is kept by the engine's ID
-		if _, err := l.engineInfo(ctx); err != nil {
-			return err
-		}
-	}
 	for _, im := range l.Images() {
 		path := l.dockerfilePath(im)
 		if err := l.classicCanBuild(path); err != nil {
@@ -225,9 +250,6 @@ func (l *Lab) prepare(ctx context.Context) error {
 		}
 		_, _ = l.stages(path, "", l.Def.ArgsOf(im))
 		_, _ = l.sources(path)
-	}
-	if err := l.EnsureBases(ctx); err != nil {
-		return err
 	}
 	if _, err := l.credentials(); err != nil {
 		return err

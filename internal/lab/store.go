@@ -3,21 +3,17 @@ package lab
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
+
+	"github.com/multistage-lab/multistage-lab/internal/checks"
 )
 
-// storeFromInfo reads the store off the engine's info: the containerd
-// store reports its snapshotter as the driver, with driver-type
-// io.containerd.snapshotter.v1.
+// storeFromInfo reads the store off the engine's info.
 func storeFromInfo(driver string, status [][2]string) Store {
-	return Store{
-		Driver:     driver,
-		Containerd: slices.Contains(status, [2]string{"driver-type", "io.containerd.snapshotter.v1"}),
-	}
+	return checks.StoreOf(driver, status)
 }
 
 // imageStore is the engine's image store.

@@ -167,6 +167,8 @@ func WriteEvent(w io.Writer, e event.Event) {
 		p("\n$ %s\n", e.Text)
 	case event.WalkStepDone:
 		p("--- step %d done in %.1fs\n", e.N, e.Took.Seconds())
+	case event.BenchRun:
+		p("  %s, %s, %s: %-10s run %d: %.3fs\n", e.Engine, e.Builder, e.Case, e.Side, e.N, e.Took.Seconds())
 	default:
 		p("%+v\n", e)
 	}

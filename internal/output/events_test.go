@@ -74,6 +74,7 @@ var everyEvent = []event.Event{
 	event.FileShown{Path: "dockerfiles/v1.Dockerfile", Data: []byte("FROM golang\n")},
 	event.WalkCommand{Text: "docker image ls"},
 	event.WalkStepDone{N: 2, Took: 1500 * time.Millisecond},
+	event.BenchRun{Engine: "29.8.0 at unix:///run/e29.sock", Builder: "classic", Case: "warm", Side: "docker CLI", N: 3, Took: 358 * time.Millisecond},
 }
 
 // TestEveryEventHasItsText renders one of each event: the terminal's words

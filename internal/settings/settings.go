@@ -71,6 +71,9 @@ type Settings struct {
 	// EnginesParallel is how many of Engines the lab works on at a time
 	// (LAB_ENGINES_PARALLEL, default 4).
 	EnginesParallel int
+	// BenchWarm and BenchCold are the bench's runs a side for each engine
+	// and builder (LAB_BENCH_RUNS, "WARM,COLD", default 9,5).
+	BenchWarm, BenchCold int
 	// Dockerfiles is a folder holding v1.Dockerfile and v2.Dockerfile to
 	// build instead of the project's dockerfiles/ (LAB_DOCKERFILES).
 	Dockerfiles string
@@ -136,8 +139,25 @@ func FromEnv(getenv func(string) string) (Settings, error) {
 		}
 		s.EnginesParallel = n
 	}
+	s.BenchWarm, s.BenchCold = DefaultBenchWarm, DefaultBenchCold
+	if raw := strings.TrimSpace(getenv("LAB_BENCH_RUNS")); raw != "" {
+		w, c, ok := strings.Cut(raw, ",")
+		wn, werr := strconv.Atoi(strings.TrimSpace(w))
+		cn, cerr := strconv.Atoi(strings.TrimSpace(c))
+		if !ok || werr != nil || cerr != nil || wn < 1 || cn < 1 {
+			return Settings{}, &Error{Name: "LAB_BENCH_RUNS", Value: raw, Valid: []string{"two whole numbers, 1 or more: the warm and the cold runs a side, such as 9,5"}}
+		}
+		s.BenchWarm, s.BenchCold = wn, cn
+	}
 	return s, nil
 }
+
+// The bench's runs a side, warm and cold, for each engine and builder,
+// unless LAB_BENCH_RUNS says.
+const (
+	DefaultBenchWarm = 9
+	DefaultBenchCold = 5
+)
 
 // DefaultLockTimeout is how long a run waits for another run that holds
 // the engine (LAB_LOCK_TIMEOUT): longer than a cold lab takes on a slow

@@ -17,7 +17,7 @@ func env(m map[string]string) func(string) string {
 func TestDefaults(t *testing.T) {
 	s, err := FromEnv(env(nil))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: BuildKit, Progress: progress.Auto, Base: BaseAuto, EnginesParallel: DefaultEnginesParallel, LockTimeout: DefaultLockTimeout}, s)
+	assert.Equal(t, Settings{Builder: BuildKit, Progress: progress.Auto, Base: BaseAuto, EnginesParallel: DefaultEnginesParallel, LockTimeout: DefaultLockTimeout, BenchWarm: DefaultBenchWarm, BenchCold: DefaultBenchCold}, s)
 }
 
 func TestValidValues(t *testing.T) {
@@ -30,7 +30,7 @@ func TestValidValues(t *testing.T) {
 		"LAB_LOCK_TIMEOUT": "90s",
 	}))
 	require.NoError(t, err)
-	assert.Equal(t, Settings{Builder: Classic, Progress: progress.Quiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all", EnginesParallel: DefaultEnginesParallel, LockTimeout: 90 * time.Second}, s)
+	assert.Equal(t, Settings{Builder: Classic, Progress: progress.Quiet, Base: BaseStandin, Busybox: "/opt/busybox", Confirm: "clean-all", EnginesParallel: DefaultEnginesParallel, LockTimeout: 90 * time.Second, BenchWarm: DefaultBenchWarm, BenchCold: DefaultBenchCold}, s)
 	s, err = FromEnv(env(map[string]string{"LAB_LOCK_TIMEOUT": "600"}))
 	require.NoError(t, err)
 	assert.Equal(t, 10*time.Minute, s.LockTimeout, "a plain number is seconds")
@@ -101,4 +101,17 @@ func TestEngines(t *testing.T) {
 	assert.Equal(t, 2, s.EnginesParallel)
 	_, err = FromEnv(env(map[string]string{"LAB_ENGINES_PARALLEL": "0"}))
 	assert.ErrorContains(t, err, `LAB_ENGINES_PARALLEL="0" is not valid`)
+}
+
+func TestBenchRuns(t *testing.T) {
+	s, err := FromEnv(env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{9, 5}, [2]int{s.BenchWarm, s.BenchCold})
+	s, err = FromEnv(env(map[string]string{"LAB_BENCH_RUNS": " 3, 1 "}))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{3, 1}, [2]int{s.BenchWarm, s.BenchCold})
+	for _, bad := range []string{"3", "3,0", "a,1", "3,1,2"} {
+		_, err = FromEnv(env(map[string]string{"LAB_BENCH_RUNS": bad}))
+		assert.ErrorContains(t, err, `LAB_BENCH_RUNS="`+bad+`" is not valid: use one of two whole numbers`, bad)
+	}
 }

@@ -51,6 +51,7 @@ type Fake struct {
 	ContainerWaitFunc       func(id string) (container.WaitResponse, error)
 	ContainerLogsFunc       func(id string) (io.ReadCloser, error)
 	ContainerStatPathFunc   func(id, path string) (container.PathStat, error)
+	ContainerRenameFunc     func(id, name string) error
 	CopyFromContainerFunc   func(id, path string) (io.ReadCloser, container.PathStat, error)
 	ContainerRemoveFunc     func(id string, opts container.RemoveOptions) error
 	ContainerCommitFunc     func(id string) (container.CommitResponse, error)
@@ -236,6 +237,13 @@ func (f *Fake) ContainerRemove(_ context.Context, id string, o container.RemoveO
 		return nil
 	}
 	return f.ContainerRemoveFunc(id, o)
+}
+
+func (f *Fake) ContainerRename(_ context.Context, id, name string) error {
+	if f.ContainerRenameFunc == nil {
+		return nil
+	}
+	return f.ContainerRenameFunc(id, name)
 }
 
 // body is a stream that says s.
