@@ -59,13 +59,20 @@ func tail(s string, n int) string {
 }
 
 // Pair times ours and other alternately n times, running prepare (if set)
-// before every single run, and calls ran after each run.
+// before every single run, and calls ran after each run. The order turns
+// each round (ours, other, other, ours, ...), so neither side always runs
+// first, after the other's run has warmed what both read.
 func (r Runner) Pair(ctx context.Context, ours, other Side, n int, prepare func() error, ran func(side string, i int, d time.Duration)) (o, c []time.Duration, err error) {
+	type side struct {
+		s   Side
+		out *[]time.Duration
+	}
 	for i := 0; i < n; i++ {
-		for _, side := range []struct {
-			s   Side
-			out *[]time.Duration
-		}{{ours, &o}, {other, &c}} {
+		round := []side{{ours, &o}, {other, &c}}
+		if i%2 == 1 {
+			round[0], round[1] = round[1], round[0]
+		}
+		for _, side := range round {
 			if prepare != nil {
 				if err := prepare(); err != nil {
 					return o, c, err

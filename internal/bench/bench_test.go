@@ -20,7 +20,7 @@ func TestPairAlternates(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, o, 2)
 	assert.Len(t, c, 2)
-	assert.Equal(t, []string{"prep", "a1", "prep", "b1", "prep", "a2", "prep", "b2"}, order, "prepare runs before every run, the sides alternate")
+	assert.Equal(t, []string{"prep", "a1", "prep", "b1", "prep", "b2", "prep", "a2"}, order, "prepare runs before every run, the sides alternate, the first turning each round")
 
 	_, _, err = r.Pair(context.Background(), Side{Name: "bad", Args: []string{"sh", "-c", "echo first; echo why it failed; exit 3"}}, Side{Name: "b", Args: []string{"true"}}, 1, nil, nil)
 	assert.ErrorContains(t, err, "bad: exit status 3")

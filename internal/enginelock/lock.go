@@ -4,16 +4,19 @@
 // each other's tags, so the second waits for the first.
 //
 // The lock lives on the engine, so it holds for runs on different machines:
-// a never-started container. Free, it is named multistage-lab-lock-free;
-// a run takes it by renaming it multistage-lab-lock, which the engine does
+// a never-started container. Free, it is named multistage-lab-lock-free. A
+// run takes it by renaming it multistage-lab-lock, which the engine does
 // for one run only (a name names one container, and a container renamed to
-// the name it has is refused), and gives it back by renaming it again.
-// Two renames cost the engine a few milliseconds, where creating and
+// the name it has is refused), then names it for itself,
+// multistage-lab-lock.PID.SINCE.TARGET.HOST, so who holds it is read from
+// its name, set at once and in one step; it gives it back by renaming it
+// free. Renames cost the engine a few milliseconds, where creating and
 // removing a container cost it 50 or more on the containerd image store.
-// The holder writes /heartbeat into it at once and every few seconds,
-// saying who it is (host, process, target, since when), so a waiter can
-// name it and tell a live holder from one that died without giving the
-// lock back; it clears that file before it gives the lock back.
+// A holder that works longer than a beat (5 s) writes /heartbeat into it
+// every beat, so a waiter can tell a live holder from one that died
+// without giving the lock back (writing into a container costs a graph
+// driver such as fuse-overlayfs a mount and a helper process, 0.5 s on the
+// project's machine: a warm build writes none).
 package enginelock
 
 import (
@@ -24,12 +27,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
@@ -43,11 +48,11 @@ type Client interface {
 	ImageInspect(ctx context.Context, imageID string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
 	ImageImport(ctx context.Context, source image.ImportSource, ref string, options image.ImportOptions) (io.ReadCloser, error)
 	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *v1.Platform, containerName string) (container.CreateResponse, error)
-	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
 	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
 	ContainerRename(ctx context.Context, containerID, newContainerName string) error
+	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
 	CopyToContainer(ctx context.Context, containerID, dstPath string, content io.Reader, options container.CopyToContainerOptions) error
-	CopyFromContainer(ctx context.Context, containerID, srcPath string) (io.ReadCloser, container.PathStat, error)
+	ContainerStatPath(ctx context.Context, containerID, path string) (container.PathStat, error)
 }
 
 // Names and labels of the lock, as `docker ps -a` and `docker image ls`
@@ -125,9 +130,9 @@ func (o *Options) defaults() {
 	}
 }
 
-// Holder is who holds the lock, as its heartbeat says (or, for a lock
-// made by an earlier lab, its labels). A holder that has not written its
-// first heartbeat yet is known by its container only.
+// Holder is who holds the lock, as its container's name says (or, for a
+// lock made by an earlier lab, its labels). A holder that has just taken
+// the lock and not yet named it is known by its container only.
 type Holder struct {
 	ContainerID string
 	Host        string
@@ -151,54 +156,106 @@ func (h Holder) String() string {
 	return fmt.Sprintf("%s on %s (pid %d), %s", target, h.Host, h.PID, since)
 }
 
-// key tells one holding from another: the lock's container stays from
-// holder to holder.
+// key tells one holding from another.
 func (h Holder) key() string {
 	return h.ContainerID + "|" + h.Host + "|" + strconv.Itoa(h.PID) + "|" + h.Since.String()
 }
 
-// holderOf reads the holder of the lock's container: its labels, if an
-// earlier lab made it, else the heartbeat, which also gives the beat (its
-// time and size, "" for none).
-func holderOf(ctx context.Context, c Client, in container.InspectResponse) (Holder, string) {
-	var h Holder
-	if in.ContainerJSONBase != nil {
-		h.ContainerID = in.ID
+// heldName is the lock's name while h holds it:
+// multistage-lab-lock.PID.SINCE.TARGET.HOST, SINCE in Unix seconds, and in
+// TARGET and HOST every byte but a letter, a digit and '-' written _XX (a
+// container name allows letters, digits, '_', '.' and '-').
+func heldName(h Holder) string {
+	return fmt.Sprintf("%s.%d.%d.%s.%s", Name, h.PID, h.Since.Unix(), escape(h.Target), escape(h.Host))
+}
+
+// parseHeld reads a holder from the lock's name; false for a name that
+// does not say one (the lock just taken, or an earlier lab's).
+func parseHeld(name string) (Holder, bool) {
+	rest, ok := strings.CutPrefix(strings.TrimPrefix(name, "/"), Name+".")
+	if !ok {
+		return Holder{}, false
 	}
-	if in.Config != nil && in.Config.Labels[LabelPID] != "" {
-		l := in.Config.Labels
-		h.Host, h.Target = l[LabelHost], l[LabelTarget]
-		h.PID, _ = strconv.Atoi(l[LabelPID])
-		h.Since, _ = time.Parse(time.RFC3339, l[LabelSince])
+	f := strings.SplitN(rest, ".", 4)
+	if len(f) != 4 {
+		return Holder{}, false
 	}
-	rc, st, err := c.CopyFromContainer(ctx, h.ContainerID, heartbeat)
-	if err != nil {
-		return h, ""
+	pid, err1 := strconv.Atoi(f[0])
+	since, err2 := strconv.ParseInt(f[1], 10, 64)
+	target, err3 := unescape(f[2])
+	host, err4 := unescape(f[3])
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return Holder{}, false
 	}
-	defer rc.Close()
-	beat := st.Mtime.UTC().Format(time.RFC3339Nano) + "/" + strconv.FormatInt(st.Size, 10)
-	if h.PID != 0 {
-		return h, beat
-	}
-	tr := tar.NewReader(rc)
-	if _, err := tr.Next(); err != nil {
-		return h, beat
-	}
-	body, _ := io.ReadAll(io.LimitReader(tr, 4096))
-	for _, line := range strings.Split(string(body), "\n") {
-		k, v, _ := strings.Cut(line, "=")
-		switch k {
-		case "host":
-			h.Host = v
-		case "pid":
-			h.PID, _ = strconv.Atoi(v)
-		case "target":
-			h.Target = v
-		case "since":
-			h.Since, _ = time.Parse(time.RFC3339, v)
+	return Holder{PID: pid, Since: time.Unix(since, 0).UTC(), Target: target, Host: host}, true
+}
+
+func escape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-':
+			b.WriteByte(c)
+		default:
+			fmt.Fprintf(&b, "_%02x", c)
 		}
 	}
-	return h, beat
+	return b.String()
+}
+
+func unescape(s string) (string, error) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '_' {
+			b.WriteByte(s[i])
+			continue
+		}
+		if i+2 >= len(s) {
+			return "", errors.New("short escape")
+		}
+		n, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(byte(n))
+		i += 2
+	}
+	return b.String(), nil
+}
+
+// holderOf reads the holder of a lock container: its name, or the labels
+// of an earlier lab's lock.
+func holderOf(c container.Summary) Holder {
+	var h Holder
+	for _, n := range c.Names {
+		if p, ok := parseHeld(n); ok {
+			h = p
+		}
+	}
+	h.ContainerID = c.ID
+	if h.PID == 0 && c.Labels[LabelPID] != "" {
+		h.Host, h.Target = c.Labels[LabelHost], c.Labels[LabelTarget]
+		h.PID, _ = strconv.Atoi(c.Labels[LabelPID])
+		h.Since, _ = time.Parse(time.RFC3339, c.Labels[LabelSince])
+	}
+	return h
+}
+
+// lockContainers lists the lock's containers: the free one, if any, and
+// the held one, if any.
+func lockContainers(ctx context.Context, c Client) (free *container.Summary, held *container.Summary, err error) {
+	list, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", Label+"=container"))})
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the engine's lock: %w", err)
+	}
+	for i := range list {
+		if slices.Contains(list[i].Names, "/"+Free) {
+			free = &list[i]
+		} else if held == nil {
+			held = &list[i]
+		}
+	}
+	return free, held, nil
 }
 
 // Lock is a held lock; Release gives it back.
@@ -210,8 +267,8 @@ type Lock struct {
 	once sync.Once
 }
 
-// Release stops the heartbeat, clears it, and renames the lock's container
-// free again. It runs on its own short deadline, so it works after Ctrl-C
+// Release stops the heartbeat and renames the lock's container free
+// again. It runs on its own short deadline, so it works after Ctrl-C
 // cancelled the run. A lock another run took over (its container removed)
 // is left to that run.
 func (l *Lock) Release() {
@@ -220,9 +277,6 @@ func (l *Lock) Release() {
 		<-l.done
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := l.c.CopyToContainer(ctx, l.id, "/", beatArchive("free\n", time.Now()), container.CopyToContainerOptions{}); errdefs.IsNotFound(err) {
-			return
-		}
 		if err := l.c.ContainerRename(ctx, l.id, Free); err != nil && !errdefs.IsNotFound(err) {
 			// Another free lock is there already: this one goes.
 			_ = l.c.ContainerRemove(ctx, l.id, container.RemoveOptions{Force: true})
@@ -238,24 +292,24 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 	start := time.Now()
 	deadline := start.Add(o.Timeout)
 	me := Holder{Host: o.Host, PID: o.PID, Target: o.Target, Since: start.UTC().Truncate(time.Second)}
-	waited := false
+	waited, spins := false, 0
 	var watched, lastBeat string
 	var lastChange time.Time
 	for {
 		err := c.ContainerRename(ctx, Free, Name)
 		if err == nil {
-			in, err := c.ContainerInspect(ctx, Name)
-			if err != nil {
-				return nil, fmt.Errorf("read the engine's lock: %w", err)
+			// Taken: only this run is here. Named for its holder, in
+			// one step, so who holds it is never read wrong.
+			// The name is this holding's own (a process, a host, a
+			// second), so the lock is known by it from here on.
+			name := heldName(me)
+			if err := c.ContainerRename(ctx, Name, name); err != nil {
+				return nil, fmt.Errorf("name the engine's lock: %w", err)
 			}
 			if waited {
 				o.Say(fmt.Sprintf("got the engine's lock after waiting %.1fs", time.Since(start).Seconds()))
 			}
-			id := ""
-			if in.ContainerJSONBase != nil {
-				id = in.ID
-			}
-			return hold(c, id, me, o.Beat), nil
+			return hold(c, name, o.Beat), nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -266,19 +320,37 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 		if !errdefs.IsNotFound(err) && !errdefs.IsInvalidParameter(err) && !errdefs.IsConflict(err) {
 			return nil, fmt.Errorf("take the engine's lock (rename %s to %s): %w", Free, Name, err)
 		}
-		in, err := c.ContainerInspect(ctx, Name)
-		if errdefs.IsNotFound(err) {
-			// Nobody holds it: the free lock is made, or was just given
-			// back; either way, try again.
-			if err := makeFree(ctx, c); err != nil {
-				return nil, err
+		free, held, lerr := lockContainers(ctx, c)
+		if lerr != nil {
+			return nil, lerr
+		}
+		if held == nil {
+			switch {
+			case free == nil:
+				// None yet, or a stale one was just removed.
+				if err := makeFree(ctx, c); err != nil {
+					return nil, err
+				}
+			case errdefs.IsConflict(err):
+				return nil, fmt.Errorf("take the engine's lock: a container named %s that is not the lab's lock is in the way: rename or remove it", Name)
+			}
+			spins++
+			if spins < 10 {
+				continue // given back just now: try again at once
+			}
+		} else {
+			spins = 0
+		}
+		if held == nil {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(o.Poll):
 			}
 			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read the engine's lock: %w", err)
-		}
-		h, beat := holderOf(ctx, c, in)
+		h := holderOf(*held)
+		beat := readBeat(ctx, c, h.ContainerID)
 		now := time.Now()
 		if h.key() != watched || beat != lastBeat {
 			watched, lastBeat, lastChange = h.key(), beat, now
@@ -297,16 +369,13 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 			}
 			continue
 		}
-		// A holder that has just taken the lock names itself in its first
-		// beat, a moment later: the wait is said once it has, or after a
-		// second without.
-		if !waited && (h.PID != 0 || now.Sub(start) >= time.Second) {
+		if !waited {
 			o.Say(fmt.Sprintf("the engine is busy: %s holds the lab's lock; waiting for it (at most %s, LAB_LOCK_TIMEOUT)", h, o.Timeout))
 			o.Status("waiting for " + h.String())
 			waited = true
 		}
 		if now.After(deadline) {
-			return nil, fmt.Errorf("%w: %s has held the lab's lock for longer than LAB_LOCK_TIMEOUT (%s): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, `docker rm -f %s`", ErrBusy, h, o.Timeout, Name)
+			return nil, fmt.Errorf("%w: %s has held the lab's lock for longer than LAB_LOCK_TIMEOUT (%s): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, `docker rm -f %s`", ErrBusy, h, o.Timeout, strings.TrimPrefix(held.Names[0], "/"))
 		}
 		select {
 		case <-ctx.Done():
@@ -336,16 +405,15 @@ func makeFree(ctx context.Context, c Client) error {
 	}
 }
 
-// hold writes the heartbeat, saying who holds the lock, at once and every
-// beat until Release.
-func hold(c Client, id string, me Holder, beat time.Duration) *Lock {
+// hold writes the heartbeat into the lock's container (id: its ID or
+// name) every beat until Release, the first a beat after the lock was
+// taken: a waiter gives a holder StaleAfter from when it first saw it, and
+// a run shorter than a beat writes none.
+func hold(c Client, id string, beat time.Duration) *Lock {
 	ctx, stop := context.WithCancel(context.Background())
 	l := &Lock{c: c, id: id, stop: stop, done: make(chan struct{})}
-	who := fmt.Sprintf("host=%s\npid=%d\ntarget=%s\nsince=%s\n", me.Host, me.PID, me.Target, me.Since.Format(time.RFC3339))
 	go func() {
 		defer close(l.done)
-		// The first beat goes beside the run's first steps.
-		writeBeat(ctx, c, id, who)
 		t := time.NewTicker(beat)
 		defer t.Stop()
 		for {
@@ -353,31 +421,36 @@ func hold(c Client, id string, me Holder, beat time.Duration) *Lock {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				writeBeat(ctx, c, id, who)
+				writeBeat(ctx, c, id)
 			}
 		}
 	}()
 	return l
 }
 
-// writeBeat puts /heartbeat into the lock's container: who holds it, and
-// by its time that the holder is alive. An engine that fails a beat is
-// tried again at the next.
-func writeBeat(ctx context.Context, c Client, id, who string) {
-	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
+// writeBeat puts /heartbeat into the lock's container: its time says the
+// holder is alive. An engine that fails a beat is tried again at the next.
+func writeBeat(ctx context.Context, c Client, id string) {
 	now := time.Now()
-	_ = c.CopyToContainer(bctx, id, "/", beatArchive(who+"beat="+now.UTC().Format(time.RFC3339Nano)+"\n", now), container.CopyToContainerOptions{})
-}
-
-// beatArchive is /heartbeat saying body, as a tar stream.
-func beatArchive(body string, now time.Time) io.Reader {
+	body := []byte(now.UTC().Format(time.RFC3339Nano) + "\n")
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
 	_ = tw.WriteHeader(&tar.Header{Name: strings.TrimPrefix(heartbeat, "/"), Mode: 0o644, Size: int64(len(body)), ModTime: now, Typeflag: tar.TypeReg})
-	_, _ = tw.Write([]byte(body))
+	_, _ = tw.Write(body)
 	_ = tw.Close()
-	return &buf
+	bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_ = c.CopyToContainer(bctx, id, "/", &buf, container.CopyToContainerOptions{})
+}
+
+// readBeat is the holder's last heartbeat as the engine has it ("" for none
+// yet).
+func readBeat(ctx context.Context, c Client, id string) string {
+	st, err := c.ContainerStatPath(ctx, id, heartbeat)
+	if err != nil {
+		return ""
+	}
+	return st.Mtime.UTC().Format(time.RFC3339Nano) + "/" + strconv.FormatInt(st.Size, 10)
 }
 
 // ensureImage makes the lock's image, a file and a label, if the engine
@@ -407,13 +480,9 @@ func ensureImage(ctx context.Context, c Client) error {
 
 // Held reports who holds the lock on the engine, if anyone.
 func Held(ctx context.Context, c Client) (Holder, bool, error) {
-	in, err := c.ContainerInspect(ctx, Name)
-	if errdefs.IsNotFound(err) {
-		return Holder{}, false, nil
-	}
-	if err != nil {
+	_, held, err := lockContainers(ctx, c)
+	if err != nil || held == nil {
 		return Holder{}, false, err
 	}
-	h, _ := holderOf(ctx, c, in)
-	return h, true, nil
+	return holderOf(*held), true, nil
 }

@@ -2,7 +2,6 @@ package enginelock
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -123,26 +122,35 @@ func (f *fakeEngine) CopyToContainer(_ context.Context, id, dst string, r io.Rea
 		return errors.New("not a heartbeat")
 	}
 	body, _ := io.ReadAll(tr)
-	if !f.noBeats || string(body) == "free\n" {
+	if !f.noBeats {
 		c.beat, c.body = time.Now(), body
 		f.beats++
 	}
 	return nil
 }
 
-func (f *fakeEngine) CopyFromContainer(_ context.Context, id, path string) (io.ReadCloser, container.PathStat, error) {
+func (f *fakeEngine) ContainerStatPath(_ context.Context, id, path string) (container.PathStat, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.find(id)
 	if c == nil || c.beat.IsZero() || path != heartbeat {
-		return nil, container.PathStat{}, errdefs.NotFound(errors.New("no such file"))
+		return container.PathStat{}, errdefs.NotFound(errors.New("no such file"))
 	}
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	_ = tw.WriteHeader(&tar.Header{Name: "heartbeat", Mode: 0o644, Size: int64(len(c.body)), Typeflag: tar.TypeReg})
-	_, _ = tw.Write(c.body)
-	_ = tw.Close()
-	return io.NopCloser(&buf), container.PathStat{Name: "heartbeat", Mtime: c.beat, Size: int64(len(c.body))}, nil
+	return container.PathStat{Name: "heartbeat", Mtime: c.beat, Size: int64(len(c.body))}, nil
+}
+
+// ContainerList lists the containers with the lock's label, by name.
+func (f *fakeEngine) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []container.Summary
+	for name, c := range f.byName {
+		if o.Filters.Contains("label") && c.labels[Label] != "container" {
+			continue
+		}
+		out = append(out, container.Summary{ID: c.id, Names: []string{"/" + name}, Labels: c.labels})
+	}
+	return out, nil
 }
 
 // ContainerRename renames as the engine does: a name names one container,
@@ -223,7 +231,7 @@ func TestAFreeEngineIsTakenAtOnceAndGivenBack(t *testing.T) {
 	l, err = Acquire(t.Context(), f, fast("ci-1", 11, &s))
 	require.NoError(t, err)
 	l.Release()
-	assert.Equal(t, renames+2, f.renames)
+	assert.Equal(t, renames+3, f.renames, "taken, named for its holder, given back")
 	assert.Len(t, f.byName, 1)
 }
 
@@ -258,7 +266,7 @@ func TestALiveHolderOutlastsTheTimeout(t *testing.T) {
 	o.Timeout = 300 * time.Millisecond
 	_, err = Acquire(t.Context(), f, o)
 	require.ErrorIs(t, err, ErrBusy)
-	assert.Regexp(t, `^the engine is busy: build on ci-1 \(pid 10\), since .* has held the lab's lock for longer than LAB_LOCK_TIMEOUT \(300ms\): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, .docker rm -f multistage-lab-lock.$`, err.Error())
+	assert.Regexp(t, `^the engine is busy: build on ci-1 \(pid 10\), since .* has held the lab's lock for longer than LAB_LOCK_TIMEOUT \(300ms\): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, .docker rm -f multistage-lab-lock\.10\.\d+\.build\.ci-1.$`, err.Error())
 	h, held, _ := Held(t.Context(), f)
 	assert.True(t, held)
 	assert.Equal(t, "ci-1", h.Host, "the waiter took nothing")
@@ -380,4 +388,50 @@ func TestALockAnEarlierLabMadeIsWaitedFor(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, held)
 	assert.Equal(t, 7, h.PID)
+}
+
+// TestTheLocksNameSaysWhoHoldsIt: the held lock's name carries its holder,
+// whatever the host and target are called, and reads back the same.
+func TestTheLocksNameSaysWhoHoldsIt(t *testing.T) {
+	h := Holder{PID: 4242, Since: time.Date(2026, 12, 1, 19, 14, 0, 0, time.UTC), Target: "clean:all", Host: "ci_runner.example.com"}
+	name := heldName(h)
+	assert.Equal(t, "multistage-lab-lock.4242.1796152440.clean_3aall.ci_5frunner_2eexample_2ecom", name)
+	assert.Regexp(t, `^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`, name, "a name the engine accepts")
+	back, ok := parseHeld("/" + name)
+	require.True(t, ok)
+	assert.Equal(t, h, back)
+	for _, bad := range []string{Name, Free, Name + ".12", Name + ".x.1.a.b", Name + ".1.2.a_zz.b", Name + ".1.2.a.b_4"} {
+		_, ok := parseHeld(bad)
+		assert.False(t, ok, bad)
+	}
+}
+
+// TestAShortRunWritesNoHeartbeat: a run shorter than a beat (a warm build)
+// writes nothing into the lock's container; a longer one beats.
+func TestAShortRunWritesNoHeartbeat(t *testing.T) {
+	f := newFake()
+	var s said
+	o := fast("ci-1", 10, &s)
+	o.Beat = 200 * time.Millisecond
+	l, err := Acquire(t.Context(), f, o)
+	require.NoError(t, err)
+	l.Release()
+	assert.Zero(t, f.beats)
+	l, err = Acquire(t.Context(), f, o)
+	require.NoError(t, err)
+	time.Sleep(500 * time.Millisecond)
+	l.Release()
+	assert.GreaterOrEqual(t, f.beats, 2)
+}
+
+// TestAContainerInTheLocksWayIsNamed: a container of the user's that holds
+// the lock's name is no lock: the lab says so and waits for nothing.
+func TestAContainerInTheLocksWayIsNamed(t *testing.T) {
+	f := newFake()
+	f.image = true
+	_, err := f.ContainerCreate(t.Context(), &container.Config{}, nil, nil, nil, Name)
+	require.NoError(t, err)
+	var s said
+	_, err = Acquire(t.Context(), f, fast("ci-1", 10, &s))
+	require.ErrorContains(t, err, "a container named multistage-lab-lock that is not the lab's lock is in the way: rename or remove it")
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/docker/docker/api/types/build"
@@ -229,21 +230,21 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	// What the tag names before the build moves it: read now, or, for a
 	// build sent before the lab is ready (spec.Ready), once it is and
 	// before the build is released, so before any step of it runs.
-	var previous string
+	var previous atomic.Pointer[string]
 	hold := spec.Hold
 	if spec.Ready != nil {
 		hold = func() error {
 			if err := spec.Ready(); err != nil {
 				return err
 			}
-			previous = l.previousOf(ctx, spec)
+			previous.Store(new(l.previousOf(ctx, spec)))
 			if spec.Hold != nil {
 				return spec.Hold()
 			}
 			return nil
 		}
 	} else {
-		previous = l.previousOf(ctx, spec)
+		previous.Store(new(l.previousOf(ctx, spec)))
 	}
 	pr, pw := io.Pipe()
 	released := make(chan time.Time, 1)
@@ -302,8 +303,8 @@ func (l *Lab) build(ctx context.Context, spec buildSpec) (string, time.Duration,
 	}
 	took := time.Since(start)
 	say(event.BuildDone{Tag: tag, ID: id, Took: took})
-	if previous != "" && previous != id {
-		l.cleaner().Retire(ctx, previous, tag, say)
+	if p := previous.Load(); p != nil && *p != "" && *p != id {
+		l.cleaner().Retire(ctx, *p, tag, say)
 	}
 	return id, took, nil
 }

@@ -1,11 +1,8 @@
 package lab
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -57,21 +54,14 @@ func (s *started) wait() outcome {
 }
 
 // lockHolder is the lock's holder on the engine DOCKER_HOST names, as the
-// docker CLI sees it: the pid its heartbeat names, or "" when no run holds
-// the lock (or its holder has not named itself yet).
+// docker CLI sees it: the pid in the held lock's name
+// (multistage-lab-lock.PID.SINCE.TARGET.HOST), or "" when no run holds it.
 func lockHolder(t *testing.T) string {
-	out, err := exec.Command("docker", "container", "cp", enginelock.Name+":/heartbeat", "-").Output()
-	if err != nil {
-		return "" // no container of that name: nobody holds the lock
-	}
-	tr := tar.NewReader(bytes.NewReader(out))
-	if _, err := tr.Next(); err != nil {
-		return ""
-	}
-	body, err := io.ReadAll(tr)
+	out, err := exec.Command("docker", "container", "ls", "-a", "--filter", "label="+enginelock.Label+"=container", "--format", "{{.Names}}").Output()
 	require.NoError(t, err)
-	for _, line := range strings.Split(string(body), "\n") {
-		if pid, ok := strings.CutPrefix(line, "pid="); ok {
+	for _, name := range strings.Fields(string(out)) {
+		if rest, ok := strings.CutPrefix(name, enginelock.Name+"."); ok {
+			pid, _, _ := strings.Cut(rest, ".")
 			return pid
 		}
 	}

@@ -51,7 +51,7 @@ func WriteBench(w io.Writer, b report.Bench) {
 		fmt.Fprintf(w, "engines: %s\n", strings.Join(where, "; "))
 	}
 	warm, cold := runs(b, func(c report.BenchCell) report.BenchRow { return c.Warm }), runs(b, func(c report.BenchCell) report.BenchRow { return c.Cold })
-	fmt.Fprintf(w, "ratio = the lab's median / the docker CLI's, %s warm and %s cold runs a side, the two sides alternating\n", warm, cold)
+	fmt.Fprintf(w, "ratio = the lab's median / the docker CLI's, %s warm and %s cold runs a side, alternating (lab, CLI, CLI, lab, ...)\n", warm, cold)
 	missed := b.Missed()
 	fmt.Fprintf(w, "%d of %d cells measured; ", measured, len(b.Cells))
 	if len(missed) == 0 {
