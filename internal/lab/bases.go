@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/image"
@@ -74,11 +75,28 @@ func (l *Lab) EnsureBases(ctx context.Context) error {
 	}
 	l.status("bases")
 	bases := map[string]Base{}
-	for _, ref := range l.BaseRefs() {
+	refs := l.BaseRefs()
+	// The registry is asked for the listed stand-ins side by side (offline,
+	// each question costs a failed lookup).
+	listed := make([]inspected, len(refs))
+	var wg sync.WaitGroup
+	for i, ref := range refs {
+		in, ok := l.listedBase(ref)
+		if !ok {
+			continue
+		}
+		listed[i] = in
+		if in.b.Standin && l.Settings.Base != settings.BaseStandin {
+			wg.Go(func() { listed[i].online, listed[i].onlineErr = l.standins().Online(ctx, ref) })
+			listed[i].asked = true
+		}
+	}
+	wg.Wait()
+	for i, ref := range refs {
 		var b Base
 		var err error
-		if in, ok := l.listedBase(ref); ok {
-			b, err = l.ensureInspected(ctx, ref, in)
+		if listed[i].ok {
+			b, err = l.ensureInspected(ctx, ref, listed[i])
 		} else {
 			b, err = l.ensureBase(ctx, ref)
 		}
@@ -160,11 +178,14 @@ func (l *Lab) listedBase(ref string) (inspected, bool) {
 	return inspected{b: Base{Ref: ref, ID: s.ID, Standin: standin, Commands: s.Labels[LabelStandinCommands]}, ok: true}, true
 }
 
-// inspected is what InspectBase found.
+// inspected is what InspectBase found, and, if asked, whether the
+// registry has a stand-in's real image (see standin.Keeper.Online).
 type inspected struct {
-	b   Base
-	ok  bool
-	err error
+	b             Base
+	ok            bool
+	err           error
+	asked, online bool
+	onlineErr     error
 }
 
 // ensureInspected is ensureBase for a base already inspected.
@@ -175,7 +196,13 @@ func (l *Lab) ensureInspected(ctx context.Context, ref string, in inspected) (Ba
 		return b, err
 	}
 	if ok && b.Standin && mode != settings.BaseStandin {
-		if b, err = l.standins().Replace(ctx, b); err != nil {
+		replace := l.standins().Replace
+		if in.asked {
+			replace = func(ctx context.Context, b Base) (Base, error) {
+				return l.standins().ReplaceIfOnline(ctx, b, in.online, in.onlineErr)
+			}
+		}
+		if b, err = replace(ctx, b); err != nil {
 			return b, err
 		}
 	}

@@ -73,18 +73,34 @@ func (k *Keeper) Make(ctx context.Context, ref string) error {
 // stand-in, an image the lab labelled as its own, is removed. Offline, the
 // stand-in is kept without a word.
 func (k *Keeper) Replace(ctx context.Context, old checks.Base) (checks.Base, error) {
-	ref := old.Ref
+	online, err := k.Online(ctx, old.Ref)
+	return k.ReplaceIfOnline(ctx, old, online, err)
+}
+
+// Online asks the registry (or the engine's mirror), through the engine,
+// whether it has ref now; false offline. An error is only ctx's.
+func (k *Keeper) Online(ctx context.Context, ref string) (bool, error) {
 	auth, err := k.PullAuth(ref)
 	if err != nil {
-		return old, nil
+		return false, nil
 	}
 	ictx, cancel := context.WithTimeout(ctx, registryTimeout)
 	_, err = k.Client.DistributionInspect(ictx, ref, auth)
 	cancel()
 	if ctx.Err() != nil {
-		return checks.Base{}, ctx.Err()
+		return false, ctx.Err()
 	}
+	return err == nil, nil
+}
+
+// ReplaceIfOnline is Replace with Online's answer already asked (several
+// bases are asked side by side).
+func (k *Keeper) ReplaceIfOnline(ctx context.Context, old checks.Base, online bool, err error) (checks.Base, error) {
+	ref := old.Ref
 	if err != nil {
+		return checks.Base{}, err
+	}
+	if !online {
 		return old, nil
 	}
 	if err := k.Pull(ctx, ref); err != nil {
