@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a command as it runs on a newcomer's bare machine: no busybox and
-# none of the optional test tools (docker-registry, xmllint, tmux, sshd, dive),
+# none of the optional test tools (docker-registry, xmllint, tmux, sshd, dive,
+# the bench's buildx),
 # and CI unset. A private mount namespace puts /dev/null over each of them
 # for this command only; nothing on the machine changes. Needs root (or
 # sudo) for unshare.
@@ -15,7 +16,8 @@ SUDO=""
 exec $SUDO unshare --mount --propagation private bash -c '
   set -euo pipefail
   for p in /bin/busybox /usr/bin/busybox /usr/sbin/busybox /sbin/busybox \
-           /usr/bin/docker-registry /usr/bin/xmllint /usr/bin/tmux /usr/sbin/sshd /usr/local/bin/dive; do
+           /usr/bin/docker-registry /usr/bin/xmllint /usr/bin/tmux /usr/sbin/sshd /usr/local/bin/dive \
+           "${XDG_CACHE_HOME:-$HOME/.cache}/multistage-lab/buildx/v0.38.2/cli-plugins/docker-buildx"; do
     if [ -e "$p" ] && [ ! -L "$p" ]; then mount --bind /dev/null "$p"; fi
   done
   for t in busybox docker-registry xmllint tmux dive; do

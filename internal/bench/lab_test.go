@@ -14,11 +14,13 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
-// haveBuildx skips the test, naming what it lacks, when neither the docker
+// haveBuildx stops the test, naming what it lacks, when neither the docker
 // CLI nor the bench's cache folder has buildx (scripts/install-test-tools.sh
-// builds it there); the bench itself would build it, which takes minutes.
+// builds it there; the bench itself would, which takes minutes): a skip,
+// or in CI a failure (see testkit.NeedTool).
 func haveBuildx(t *testing.T) string {
 	t.Helper()
 	base, err := os.UserCacheDir()
@@ -27,9 +29,7 @@ func haveBuildx(t *testing.T) string {
 	if exec.Command("docker", "buildx", "version").Run() == nil {
 		return cache
 	}
-	if _, err := os.Stat(filepath.Join(cache, "buildx", BuildxVersion, "cli-plugins", "docker-buildx")); err != nil {
-		t.Skipf("no buildx for the bench's BuildKit side (scripts/install-test-tools.sh builds it): %v", err)
-	}
+	testkit.NeedTool(t, filepath.Join(cache, "buildx", BuildxVersion, "cli-plugins", "docker-buildx"), testkit.InstallTestTools)
 	return cache
 }
 
