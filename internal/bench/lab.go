@@ -52,6 +52,12 @@ type Options struct {
 	Cache string
 	// Events receives what the bench is doing (nil: nothing).
 	Events event.Sink
+	// Env is added to both sides' environment (a lab file elsewhere,
+	// LAB_DOCKERFILES, with LAB_SEED_REPOSITORY naming its repository for
+	// the CLI's side); Repository is the repository both sides' tags are
+	// in (default the seed's, multi-state).
+	Env        []string
+	Repository string
 }
 
 // Lab measures the lab's `build` against scripts/seed-lab.sh (the seed's
@@ -152,7 +158,7 @@ func (m *machine) name() string {
 // env is what a side's environment adds to reach this engine: its URL or
 // context, never LAB_ENGINES (each run is one engine's).
 func (m *machine) env() []string {
-	env := []string{"LAB_ENGINES=", "LAB_PROGRESS=quiet"}
+	env := append([]string{"LAB_ENGINES=", "LAB_PROGRESS=quiet"}, m.opt.Env...)
 	switch {
 	case strings.Contains(m.target, "://"):
 		env = append(env, "DOCKER_HOST="+m.target, "DOCKER_CONTEXT=")
@@ -259,7 +265,11 @@ func (m *machine) coldClean(ctx context.Context, r Runner, c engine.Client, befo
 	if _, err := r.Time(ctx, Side{Name: "lab clean", Args: []string{m.bin, "clean"}, Env: env}); err != nil {
 		return err
 	}
-	if err := untagSince(ctx, c, before, lab.Repository); err != nil {
+	repo := m.opt.Repository
+	if repo == "" {
+		repo = lab.Repository
+	}
+	if err := untagSince(ctx, c, before, repo); err != nil {
 		return err
 	}
 	n, err := removeUntaggedSince(ctx, c, before, baseIDs(ctx, c, lab.DefaultBaseRefs))
