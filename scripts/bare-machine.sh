@@ -5,7 +5,7 @@
 # and CI unset. A private mount namespace puts /dev/null over each of them
 # for this command only; nothing on the machine changes. Needs root (or
 # sudo) for unshare.
-#   bash scripts/bare-machine.sh go test -timeout 30m ./...
+#   bash scripts/bare-machine.sh go test -timeout 45m ./...
 set -euo pipefail
 if [ $# -eq 0 ]; then
   echo "usage: bash scripts/bare-machine.sh COMMAND [ARG...]" >&2
