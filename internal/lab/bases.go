@@ -196,13 +196,10 @@ func (l *Lab) ensureInspected(ctx context.Context, ref string, in inspected) (Ba
 		return b, err
 	}
 	if ok && b.Standin && mode != settings.BaseStandin {
-		replace := l.standins().Replace
-		if in.asked {
-			replace = func(ctx context.Context, b Base) (Base, error) {
-				return l.standins().ReplaceIfOnline(ctx, b, in.online, in.onlineErr)
-			}
+		if !in.asked {
+			in.online, in.onlineErr = l.standins().Online(ctx, ref)
 		}
-		if b, err = replace(ctx, b); err != nil {
+		if b, err = l.standins().ReplaceIfOnline(ctx, b, in.online, in.onlineErr); err != nil {
 			return b, err
 		}
 	}
