@@ -10,7 +10,9 @@
 // the name it has is refused), then names it for itself,
 // multistage-lab-lock.PID.SINCE.TARGET.HOST, so who holds it is read from
 // its name, set at once and in one step; it gives it back by renaming it
-// free. Renames cost the engine a few milliseconds, where creating and
+// free. Two runs that find no lock on the engine may make one each, so a
+// run that took one lists the lock's containers once more and holds the
+// engine only if no other is held. Renames cost the engine a few milliseconds, where creating and
 // removing a container cost it 50 or more on the containerd image store.
 // A holder that works longer than a beat (5 s) writes /heartbeat into it
 // every beat, so a waiter can tell a live holder from one that died
@@ -242,20 +244,34 @@ func holderOf(c container.Summary) Holder {
 }
 
 // lockContainers lists the lock's containers: the free one, if any, and
-// the held one, if any.
-func lockContainers(ctx context.Context, c Client) (free *container.Summary, held *container.Summary, err error) {
+// a held one other than the one named mine, if any.
+func lockContainers(ctx context.Context, c Client, mine string) (free *container.Summary, held *container.Summary, err error) {
 	list, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", Label+"=container"))})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read the engine's lock: %w", err)
 	}
 	for i := range list {
-		if slices.Contains(list[i].Names, "/"+Free) {
+		switch {
+		case slices.Contains(list[i].Names, "/"+Free):
 			free = &list[i]
-		} else if held == nil {
+		case mine != "" && slices.Contains(list[i].Names, "/"+mine):
+		case held == nil:
 			held = &list[i]
 		}
 	}
 	return free, held, nil
+}
+
+// giveBack renames the lock's container (id: its ID or name) free, or
+// removes it if another free one is there already. It runs on its own
+// short deadline, so it works after Ctrl-C cancelled the run. A lock
+// another run took over (its container removed) is left to that run.
+func giveBack(c Client, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.ContainerRename(ctx, id, Free); err != nil && !errdefs.IsNotFound(err) {
+		_ = c.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+	}
 }
 
 // Lock is a held lock; Release gives it back.
@@ -267,20 +283,12 @@ type Lock struct {
 	once sync.Once
 }
 
-// Release stops the heartbeat and renames the lock's container free
-// again. It runs on its own short deadline, so it works after Ctrl-C
-// cancelled the run. A lock another run took over (its container removed)
-// is left to that run.
+// Release stops the heartbeat and gives the lock back (giveBack).
 func (l *Lock) Release() {
 	l.once.Do(func() {
 		l.stop()
 		<-l.done
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := l.c.ContainerRename(ctx, l.id, Free); err != nil && !errdefs.IsNotFound(err) {
-			// Another free lock is there already: this one goes.
-			_ = l.c.ContainerRemove(ctx, l.id, container.RemoveOptions{Force: true})
-		}
+		giveBack(l.c, l.id)
 	})
 }
 
@@ -298,29 +306,42 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 	for {
 		err := c.ContainerRename(ctx, Free, Name)
 		if err == nil {
-			// Taken: only this run is here. Named for its holder, in
-			// one step, so who holds it is never read wrong.
-			// The name is this holding's own (a process, a host, a
-			// second), so the lock is known by it from here on.
+			// Taken: no other run can rename this container now. Named
+			// for its holder, in one step, so who holds it is never read
+			// wrong. The name is this holding's own (a process, a host,
+			// a second), so the lock is known by it from here on.
 			name := heldName(me)
 			if err := c.ContainerRename(ctx, Name, name); err != nil {
+				giveBack(c, Name)
 				return nil, fmt.Errorf("name the engine's lock: %w", err)
 			}
-			if waited {
-				o.Say(fmt.Sprintf("got the engine's lock after waiting %.1fs", time.Since(start).Seconds()))
+			// A second lock container can be made while this one is held
+			// (two runs find none, one makes it and takes it, the other
+			// makes one more), so a run that took one holds the engine
+			// only if no other is held. Two that took one each both see
+			// the other and give theirs back; the second to give one back
+			// finds the name taken and removes its own.
+			_, other, err := lockContainers(ctx, c, name)
+			if err != nil {
+				giveBack(c, name)
+				return nil, err
 			}
-			return hold(c, name, o.Beat), nil
-		}
-		if ctx.Err() != nil {
+			if other == nil {
+				if waited {
+					o.Say(fmt.Sprintf("got the engine's lock after waiting %.1fs", time.Since(start).Seconds()))
+				}
+				return hold(c, name, o.Beat), nil
+			}
+			giveBack(c, name)
+		} else if ctx.Err() != nil {
 			return nil, ctx.Err()
-		}
-		// Not taken: no free lock (another run holds it, or none was made
-		// yet), another run renamed it first (invalid: renamed to the
-		// name it has), or an earlier lab's lock holds the name.
-		if !errdefs.IsNotFound(err) && !errdefs.IsInvalidParameter(err) && !errdefs.IsConflict(err) {
+		} else if !errdefs.IsNotFound(err) && !errdefs.IsInvalidParameter(err) && !errdefs.IsConflict(err) {
+			// Not taken: no free lock (another run holds it, or none was
+			// made yet), another run renamed it first (invalid: renamed to
+			// the name it has), or an earlier lab's lock holds the name.
 			return nil, fmt.Errorf("take the engine's lock (rename %s to %s): %w", Free, Name, err)
 		}
-		free, held, lerr := lockContainers(ctx, c)
+		free, held, lerr := lockContainers(ctx, c, "")
 		if lerr != nil {
 			return nil, lerr
 		}
@@ -480,7 +501,7 @@ func ensureImage(ctx context.Context, c Client) error {
 
 // Held reports who holds the lock on the engine, if anyone.
 func Held(ctx context.Context, c Client) (Holder, bool, error) {
-	_, held, err := lockContainers(ctx, c)
+	_, held, err := lockContainers(ctx, c, "")
 	if err != nil || held == nil {
 		return Holder{}, false, err
 	}

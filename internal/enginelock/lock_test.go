@@ -34,6 +34,9 @@ type fakeEngine struct {
 	removed []string
 	renames int
 	noBeats bool // the holder's heartbeats are lost, as a dead holder's
+	// beforeCreate, if set, runs once when a container is next created,
+	// before the engine looks at the name.
+	beforeCreate func()
 }
 
 type fakeContainer struct {
@@ -63,6 +66,13 @@ func (f *fakeEngine) ImageImport(_ context.Context, src image.ImportSource, ref 
 }
 
 func (f *fakeEngine) ContainerCreate(_ context.Context, cfg *container.Config, _ *container.HostConfig, _ *network.NetworkingConfig, _ *v1.Platform, name string) (container.CreateResponse, error) {
+	f.mu.Lock()
+	before := f.beforeCreate
+	f.beforeCreate = nil
+	f.mu.Unlock()
+	if before != nil {
+		before()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.image {
@@ -368,6 +378,50 @@ func TestOnlyOneRunHoldsTheLockAtATime(t *testing.T) {
 	assert.Equal(t, int32(60), turns.Load())
 	assert.Equal(t, int32(1), most.Load(), "never two holders at once")
 	assert.Len(t, f.byName, 1)
+	assert.Contains(t, f.byName, Free)
+}
+
+// TestTwoLocksMadeAtOnceGiveOneHolder: two runs find no lock on the
+// engine; one makes it and takes it while the other is about to make one
+// more. The second takes its own, sees the first held, gives it back and
+// waits: never two holders, and one free lock once both are done.
+func TestTwoLocksMadeAtOnceGiveOneHolder(t *testing.T) {
+	f := newFake()
+	f.image = true
+	var s said
+	first := make(chan *Lock, 1)
+	f.beforeCreate = func() {
+		l, err := Acquire(t.Context(), f, fast("ci-1", 10, &s))
+		assert.NoError(t, err)
+		first <- l
+	}
+	got := make(chan error, 1)
+	var second *Lock
+	go func() {
+		var err error
+		second, err = Acquire(t.Context(), f, fast("ci-2", 20, &s))
+		got <- err
+	}()
+	l := <-first
+	require.NotNil(t, l)
+	select {
+	case err := <-got:
+		t.Fatalf("the second run took the engine while the first held it (err %v)", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	f.mu.Lock()
+	made := f.next
+	f.mu.Unlock()
+	assert.Equal(t, 2, made, "the second run made a lock of its own, as a run that found none does")
+	assert.Contains(t, s.all(), "the engine is busy: build on ci-1 (pid 10)")
+	l.Release()
+	require.NoError(t, <-got)
+	h, held, err := Held(t.Context(), f)
+	require.NoError(t, err)
+	require.True(t, held)
+	assert.Equal(t, 20, h.PID)
+	second.Release()
+	assert.Len(t, f.byName, 1, "one lock container is left")
 	assert.Contains(t, f.byName, Free)
 }
 
