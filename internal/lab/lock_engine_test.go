@@ -6,10 +6,15 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -196,4 +201,102 @@ func TestAHeldEngineWaitsItsTurnInAFleet(t *testing.T) {
 	require.Equal(t, 0, o.code, o.stdout+o.stderr)
 	assert.True(t, passedOn(machine), o.stdout)
 	assert.Regexp(t, `got the engine's lock after waiting \d+\.\ds`, o.stdout)
+}
+
+// createFirst is an engine client whose next ContainerCreate first runs
+// before.
+type createFirst struct {
+	enginelock.Client
+	before func()
+}
+
+func (c *createFirst) ContainerCreate(ctx context.Context, cfg *container.Config, hc *container.HostConfig, nc *network.NetworkingConfig, p *v1.Platform, name string) (container.CreateResponse, error) {
+	if b := c.before; b != nil {
+		c.before = nil
+		b()
+	}
+	return c.Client.ContainerCreate(ctx, cfg, hc, nc, p, name)
+}
+
+// TestRunsThatFindNoLockTakeTurns: on an engine that has no lock yet, a
+// run that finds none makes one while another run makes one and takes it:
+// it takes its own, sees the other held, gives its own back and waits.
+// Then, with no lock on the engine again, four runs take the lock and give
+// it back over and over, all at once: never two holders at a time, and one
+// free lock container at the end, as the docker CLI sees it.
+func TestRunsThatFindNoLockTakeTurns(t *testing.T) {
+	e := startSecondEngine(t)
+	host := "unix://" + e.sock
+	c, err := client.NewClientWithOpts(client.WithHost(host), client.WithAPIVersionNegotiation())
+	require.NoError(t, err)
+	defer c.Close()
+	locks := func() []string {
+		out, err := exec.Command("docker", "--host", host, "container", "ls", "-a", "--filter", "label="+enginelock.Label+"=container", "--format", "{{.Names}}").Output()
+		require.NoError(t, err)
+		return strings.Fields(string(out))
+	}
+	opts := func(run int) enginelock.Options {
+		// A host of its own: each holder is named apart.
+		return enginelock.Options{Target: "turns", Host: fmt.Sprint("run-", run), Poll: 10 * time.Millisecond, Timeout: 2 * time.Minute}
+	}
+
+	first := make(chan *enginelock.Lock, 1)
+	late := &createFirst{Client: c, before: func() {
+		l, err := enginelock.Acquire(t.Context(), c, opts(1))
+		assert.NoError(t, err)
+		first <- l
+	}}
+	got := make(chan error, 1)
+	var second *enginelock.Lock
+	go func() {
+		var err error
+		second, err = enginelock.Acquire(t.Context(), late, opts(2))
+		got <- err
+	}()
+	l := <-first
+	require.NotNil(t, l)
+	select {
+	case err := <-got:
+		t.Fatalf("the second run took the engine while the first held it (err %v)", err)
+	case <-time.After(time.Second):
+	}
+	held := locks()
+	assert.Len(t, held, 2, "the second run made a lock of its own and gave it back: %v", held)
+	assert.Contains(t, held, enginelock.Free)
+	l.Release()
+	require.NoError(t, <-got)
+	h, ok, err := enginelock.Held(t.Context(), c)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "run-2", h.Host)
+	second.Release()
+	assert.Equal(t, []string{enginelock.Free}, locks(), "one lock container is left")
+
+	// No lock on the engine again: four runs at once.
+	for _, name := range locks() {
+		require.NoError(t, c.ContainerRemove(t.Context(), name, container.RemoveOptions{Force: true}))
+	}
+	var inside, most, turns atomic.Int32
+	var wg sync.WaitGroup
+	for run := range 4 {
+		wg.Go(func() {
+			for range 8 {
+				l, err := enginelock.Acquire(t.Context(), c, opts(run))
+				if !assert.NoError(t, err) {
+					return
+				}
+				n := inside.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(5 * time.Millisecond)
+				inside.Add(-1)
+				turns.Add(1)
+				l.Release()
+			}
+		})
+	}
+	wg.Wait()
+	assert.Equal(t, int32(32), turns.Load())
+	assert.Equal(t, int32(1), most.Load(), "never two holders at once")
+	assert.Equal(t, []string{enginelock.Free}, locks(), "one lock container, given back")
 }
