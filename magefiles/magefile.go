@@ -49,6 +49,10 @@ func Bench(ctx context.Context) error {
 // BenchContext streams a generated 1 GiB build context and reports throughput and peak memory.
 func BenchContext(ctx context.Context) error {
 	return targets.RunOffline(targets.Process(), func(l *lab.Lab) error {
-		return bench.Context(ctx, l.Root, l.Out, bench.ContextOptions{Files: 64, FileSize: 16 << 20, Runs: 3, Ratio: 1.5, PeakLimit: 64 << 20, Build: true})
+		c, err := bench.Context(ctx, l.Root, bench.ContextOptions{Files: 64, FileSize: 16 << 20, Runs: 3, Ratio: 1.5, PeakLimit: 64 << 20, Build: true, Events: l.Events})
+		if c.Stream.Measured() {
+			output.WriteContextBench(l.Out, c)
+		}
+		return err
 	})
 }

@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -26,6 +28,8 @@ type ContextOptions struct {
 	// Build also runs a real build that sends the context to the engine
 	// (it tags multi-state:v1).
 	Build bool
+	// Events receives what the benchmark is doing (nil: nothing).
+	Events event.Sink
 }
 
 // measured is one run's wall time and peak memory.
@@ -81,40 +85,46 @@ func (t *tailWriter) String() string { return string(t.b) }
 
 // Context generates a large build context and measures, side by side, the
 // lab streaming it (`lab context`) against `tar c` of the same files, both
-// into a pipe that is read to the end, then one real build that sends it
-// all to the engine. It
-// reports wall times, throughput and the lab's peak memory.
-func Context(ctx context.Context, root string, out io.Writer, opt ContextOptions) error {
+// into a pipe that is read to the end, then, with opt.Build, one real build
+// that sends it all to the engine. It returns the wall times and the lab's
+// peak memory, with ErrMissed if a figure is over its target, and says
+// what it does as events.
+func Context(ctx context.Context, root string, opt ContextOptions) (report.ContextBench, error) {
+	say := opt.Events
+	if say == nil {
+		say = event.Discard
+	}
+	total := int64(opt.Files) * opt.FileSize
+	res := report.ContextBench{Files: opt.Files, Bytes: total, PeakLimit: opt.PeakLimit, Stream: report.BenchRow{Target: opt.Ratio}}
 	work, err := os.MkdirTemp("", "lab-ctxbench")
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer os.RemoveAll(work)
 	app, dfs := filepath.Join(work, "app"), filepath.Join(work, "dockerfiles")
 	for _, d := range []string{filepath.Join(app, "data"), dfs} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
+			return res, err
 		}
 	}
-	total := int64(opt.Files) * opt.FileSize
-	fmt.Fprintf(out, "generating %d files of %d MiB (%.2f GiB) of random data ...\n", opt.Files, opt.FileSize>>20, float64(total)/(1<<30))
+	say(event.Step{Text: fmt.Sprintf("generating %d files of %d MiB (%.2f GiB) of random data", opt.Files, opt.FileSize>>20, float64(total)/(1<<30))})
 	for i := 0; i < opt.Files; i++ {
 		f, err := os.Create(filepath.Join(app, "data", fmt.Sprintf("blob%03d", i)))
 		if err != nil {
-			return err
+			return res, err
 		}
 		_, err = io.CopyN(f, rand.Reader, opt.FileSize)
 		f.Close()
 		if err != nil {
-			return err
+			return res, err
 		}
 	}
 	src, err := os.ReadFile(filepath.Join(root, "app", "helloworld.go"))
 	if err != nil {
-		return err
+		return res, err
 	}
 	if err := os.WriteFile(filepath.Join(app, "helloworld.go"), src, 0o644); err != nil {
-		return err
+		return res, err
 	}
 	// The data stage copies everything, so all of it is sent; BuildKit
 	// skips the stage itself, since runtime does not need it.
@@ -122,59 +132,44 @@ func Context(ctx context.Context, root string, out io.Writer, opt ContextOptions
 	lab := "version: 1\nimages: [{tag: multi-state:v1, dockerfile: v1.Dockerfile}]\nbases: [{role: alpine, image: v1}]\n"
 	for n, text := range map[string]string{"v1.Dockerfile": v1, "lab.yaml": lab} {
 		if err := os.WriteFile(filepath.Join(dfs, n), []byte(text), 0o644); err != nil {
-			return err
+			return res, err
 		}
 	}
 
 	dir, err := os.MkdirTemp("", "lab-bench")
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer os.RemoveAll(dir)
+	say(event.Step{Text: "compiling the task binary"})
 	bin, _, err := CompileTaskBinary(ctx, root, dir, false)
 	if err != nil {
-		return err
+		return res, err
 	}
 	env := []string{"LAB_APP=" + app, "LAB_DOCKERFILES=" + dfs, "LAB_PROGRESS=quiet"}
 
-	var ours, tars []time.Duration
-	var peak int64
 	for i := 0; i < opt.Runs; i++ {
 		m, err := runMeasured(ctx, root, env, bin, "context")
 		if err != nil {
-			return err
+			return res, err
 		}
-		ours, peak = append(ours, m.took), max(peak, m.rss)
 		t, err := runMeasured(ctx, work, nil, "tar", "c", "-C", "app", ".")
 		if err != nil {
-			return err
+			return res, err
 		}
-		tars = append(tars, t.took)
-		fmt.Fprintf(out, "  run %d: lab context | (pipe) %.2fs (peak %d MiB), tar c | (pipe) %.2fs\n", i+1, m.took.Seconds(), m.rss>>20, t.took.Seconds())
+		res.Stream.Ours, res.Stream.CLI, res.Peak = append(res.Stream.Ours, m.took), append(res.Stream.CLI, t.took), max(res.Peak, m.rss)
+		say(event.ContextRun{N: i + 1, Lab: m.took, Tar: t.took, Peak: m.rss})
 	}
-	row := report.BenchRow{Ours: ours, CLI: tars, Target: opt.Ratio}
-
-	var b measured
 	if opt.Build {
-		fmt.Fprintln(out, "one real build that sends the whole context to the engine ...")
-		if b, err = runMeasured(ctx, root, env, bin, "build:v1"); err != nil {
-			return err
+		say(event.Step{Text: "one real build that sends the whole context to the engine"})
+		b, err := runMeasured(ctx, root, env, bin, "build:v1")
+		if err != nil {
+			return res, err
 		}
+		res.Build, res.BuildPeak = b.took, b.rss
 	}
-	mib := float64(total) / (1 << 20)
-	fmt.Fprintf(out, "\ncontext: %.0f MiB in %d files\n", mib, opt.Files)
-	fmt.Fprintf(out, "streaming into a pipe: lab %.2fs (%.0f MiB/s), tar c %.2fs (%.0f MiB/s), ratio %.2f (target <= %.1f)\n",
-		report.Median(ours).Seconds(), mib/report.Median(ours).Seconds(), report.Median(tars).Seconds(), mib/report.Median(tars).Seconds(), row.Ratio(), opt.Ratio)
-	fmt.Fprintf(out, "peak memory of the lab: streaming %d MiB", peak>>20)
-	if opt.Build {
-		fmt.Fprintf(out, ", the real build %d MiB (it took %.1fs)", b.rss>>20, b.took.Seconds())
+	if missed := res.Missed(); len(missed) > 0 {
+		return res, fmt.Errorf("%w: %s", ErrMissed, strings.Join(missed, ", "))
 	}
-	fmt.Fprintf(out, " (target < %d MiB)\n", opt.PeakLimit>>20)
-	if !row.Met() {
-		return fmt.Errorf("%w: streaming ratio %.2f", ErrMissed, row.Ratio())
-	}
-	if opt.PeakLimit > 0 && max(peak, b.rss) >= opt.PeakLimit {
-		return fmt.Errorf("%w: peak memory %d MiB", ErrMissed, max(peak, b.rss)>>20)
-	}
-	return nil
+	return res, nil
 }

@@ -262,6 +262,7 @@ func (Sizes) event()            {}
 func (Compared) event()         {}
 func (Rebuilt) event()          {}
 func (BenchRun) event()         {}
+func (ContextRun) event()       {}
 
 // BenchRun is one timed run of the bench: which engine, builder and case,
 // which side (the lab's or the docker CLI's), and how long it took.
@@ -272,4 +273,12 @@ type BenchRun struct {
 	Side    string // "lab build" or "docker CLI"
 	N       int
 	Took    time.Duration
+}
+
+// ContextRun is one round of the context benchmark: the lab's streaming
+// of the context into a pipe, with its peak memory, and tar's.
+type ContextRun struct {
+	N        int
+	Lab, Tar time.Duration
+	Peak     int64
 }

@@ -109,3 +109,35 @@ func runs(b report.Bench, row func(report.BenchCell) report.BenchRow) string {
 	}
 	return fmt.Sprintf("%d to %d", lo, hi)
 }
+
+// WriteContextBench writes the context benchmark's figures: the context's
+// size, the lab's streaming against tar's (medians, throughput, ratio) and
+// the lab's peak memory, with MISSED on a figure over its target.
+func WriteContextBench(w io.Writer, c report.ContextBench) {
+	mib := float64(c.Bytes) / (1 << 20)
+	fmt.Fprintf(w, "context: %.0f MiB in %d files\n", mib, c.Files)
+	lab, tar := report.Median(c.Stream.Ours), report.Median(c.Stream.CLI)
+	if c.Stream.Measured() {
+		target := ""
+		if c.Stream.Target > 0 {
+			target = fmt.Sprintf(" (target <= %.1f)", c.Stream.Target)
+			if !c.Stream.Met() {
+				target = " MISSED" + target
+			}
+		}
+		fmt.Fprintf(w, "streaming into a pipe: lab %.2fs (%.0f MiB/s), tar c %.2fs (%.0f MiB/s), ratio %.2f%s\n",
+			lab.Seconds(), mib/lab.Seconds(), tar.Seconds(), mib/tar.Seconds(), c.Stream.Ratio(), target)
+	}
+	fmt.Fprintf(w, "peak memory of the lab: streaming %d MiB", c.Peak>>20)
+	if c.Build > 0 {
+		fmt.Fprintf(w, ", the real build %d MiB (it took %.1fs)", c.BuildPeak>>20, c.Build.Seconds())
+	}
+	if c.PeakLimit > 0 {
+		limit := fmt.Sprintf(" (target < %d MiB)", c.PeakLimit>>20)
+		if max(c.Peak, c.BuildPeak) >= c.PeakLimit {
+			limit = " MISSED" + limit
+		}
+		fmt.Fprint(w, limit)
+	}
+	fmt.Fprintln(w)
+}

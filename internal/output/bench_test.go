@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -29,4 +31,24 @@ func TestBenchTable(t *testing.T) {
 	var out bytes.Buffer
 	WriteBench(&out, b)
 	golden(t, "bench.txt", out.Bytes())
+}
+
+func TestContextBenchFigures(t *testing.T) {
+	s := func(v ...float64) []time.Duration {
+		var out []time.Duration
+		for _, x := range v {
+			out = append(out, time.Duration(x*float64(time.Second)))
+		}
+		return out
+	}
+	c := report.ContextBench{Files: 64, Bytes: 1 << 30,
+		Stream: report.BenchRow{Ours: s(1.02, 0.98, 1.10), CLI: s(0.81, 0.80, 0.85), Target: 1.5},
+		Peak:   21 << 20, PeakLimit: 64 << 20, Build: 12400 * time.Millisecond, BuildPeak: 38 << 20}
+	var out bytes.Buffer
+	WriteContextBench(&out, c)
+	// Over its targets: each figure says MISSED.
+	c.Stream.Ours, c.BuildPeak = s(1.9, 2.0, 2.1), 70<<20
+	WriteContextBench(&out, c)
+	golden(t, "context-bench.txt", out.Bytes())
+	assert.Equal(t, []string{"streaming ratio 2.47", "peak memory 70 MiB"}, c.Missed())
 }

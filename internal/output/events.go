@@ -169,6 +169,8 @@ func WriteEvent(w io.Writer, e event.Event) {
 		p("--- step %d done in %.1fs\n", e.N, e.Took.Seconds())
 	case event.BenchRun:
 		p("  %s, %s, %s: %-10s run %d: %.3fs\n", e.Engine, e.Builder, e.Case, e.Side, e.N, e.Took.Seconds())
+	case event.ContextRun:
+		p("  run %d: lab context | (pipe) %.2fs (peak %d MiB), tar c | (pipe) %.2fs\n", e.N, e.Lab.Seconds(), e.Peak>>20, e.Tar.Seconds())
 	default:
 		p("%+v\n", e)
 	}

@@ -75,6 +75,7 @@ var everyEvent = []event.Event{
 	event.WalkCommand{Text: "docker image ls"},
 	event.WalkStepDone{N: 2, Took: 1500 * time.Millisecond},
 	event.BenchRun{Engine: "29.8.0 at unix:///run/e29.sock", Builder: "classic", Case: "warm", Side: "docker CLI", N: 3, Took: 358 * time.Millisecond},
+	event.ContextRun{N: 2, Lab: 1160 * time.Millisecond, Tar: 940 * time.Millisecond, Peak: 21 << 20},
 }
 
 // TestEveryEventHasItsText renders one of each event: the terminal's words

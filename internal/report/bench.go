@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -96,6 +97,36 @@ func (b Bench) Missed() []string {
 				out = append(out, c.Engine+" "+c.Builder+" "+r.name)
 			}
 		}
+	}
+	return out
+}
+
+// ContextBench is one run of the context benchmark: the lab streaming a
+// generated build context into a pipe against `tar c` of the same files,
+// and one real build that sends it all to the engine.
+type ContextBench struct {
+	Files int
+	Bytes int64
+	// Stream is the lab's streaming (Ours) against tar's (CLI).
+	Stream BenchRow
+	// Peak is the lab's peak memory while streaming, PeakLimit the most it
+	// may use (0: no check).
+	Peak, PeakLimit int64
+	// Build and BuildPeak are the real build's wall time and peak memory
+	// (Build 0: no real build).
+	Build     time.Duration
+	BuildPeak int64
+}
+
+// Missed lists each figure over its target: "streaming ratio 1.62", "peak
+// memory 70 MiB".
+func (c ContextBench) Missed() []string {
+	var out []string
+	if c.Stream.Measured() && !c.Stream.Met() {
+		out = append(out, fmt.Sprintf("streaming ratio %.2f", c.Stream.Ratio()))
+	}
+	if peak := max(c.Peak, c.BuildPeak); c.PeakLimit > 0 && peak >= c.PeakLimit {
+		out = append(out, fmt.Sprintf("peak memory %d MiB", peak>>20))
 	}
 	return out
 }
