@@ -10,10 +10,11 @@
 // the name it has is refused), then names it for itself,
 // multistage-lab-lock.PID.SINCE.TARGET.HOST, so who holds it is read from
 // its name, set at once and in one step; it gives it back by renaming it
-// free. Two runs that find no lock on the engine may make one each, so a
-// run that took one lists the lock's containers once more and holds the
-// engine only if no other is held. Renames cost the engine a few milliseconds, where creating and
+// free. Renames cost the engine a few milliseconds, where creating and
 // removing a container cost it 50 or more on the containerd image store.
+// The lock is made once, under a name of its own that one run at a time
+// can have (multistage-lab-lock-making), and named free only if the engine
+// has no other lock then: two runs that found none never make two.
 // A holder that works longer than a beat (5 s) writes /heartbeat into it
 // every beat, so a waiter can tell a live holder from one that died
 // without giving the lock back (writing into a container costs a graph
@@ -63,6 +64,8 @@ const (
 	Name  = "multistage-lab-lock"
 	Free  = "multistage-lab-lock-free"
 	Image = "multistage-lab-lock:v1"
+	// Making names the lock while a run makes it (see makeFree).
+	Making = "multistage-lab-lock-making"
 	// Label marks the lock's container ("container") and image ("image").
 	Label = "io.multistage-lab.lock"
 	// The holder labels of a lock made by the lab before it renamed one:
@@ -244,7 +247,9 @@ func holderOf(c container.Summary) Holder {
 }
 
 // lockContainers lists the lock's containers: the free one, if any, and
-// a held one other than the one named mine, if any.
+// a held one other than the one named mine, if any. A lock being made
+// (Making) counts as held by "a run that is just starting": it is waited
+// for, and taken over if it stays that way.
 func lockContainers(ctx context.Context, c Client, mine string) (free *container.Summary, held *container.Summary, err error) {
 	list, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", Label+"=container"))})
 	if err != nil {
@@ -270,8 +275,15 @@ func giveBack(c Client, id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := c.ContainerRename(ctx, id, Free); err != nil && !errdefs.IsNotFound(err) {
-		_ = c.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+		remove(c, id)
 	}
+}
+
+// remove removes a lock container, on its own short deadline.
+func remove(c Client, id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = c.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
 }
 
 // Lock is a held lock; Release gives it back.
@@ -315,30 +327,18 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 				giveBack(c, Name)
 				return nil, fmt.Errorf("name the engine's lock: %w", err)
 			}
-			// A second lock container can be made while this one is held
-			// (two runs find none, one makes it and takes it, the other
-			// makes one more), so a run that took one holds the engine
-			// only if no other is held. Two that took one each both see
-			// the other and give theirs back; the second to give one back
-			// finds the name taken and removes its own.
-			_, other, err := lockContainers(ctx, c, name)
-			if err != nil {
-				giveBack(c, name)
-				return nil, err
+			if waited {
+				o.Say(fmt.Sprintf("got the engine's lock after waiting %.1fs", time.Since(start).Seconds()))
 			}
-			if other == nil {
-				if waited {
-					o.Say(fmt.Sprintf("got the engine's lock after waiting %.1fs", time.Since(start).Seconds()))
-				}
-				return hold(c, name, o.Beat), nil
-			}
-			giveBack(c, name)
-		} else if ctx.Err() != nil {
+			return hold(c, name, o.Beat), nil
+		}
+		if ctx.Err() != nil {
 			return nil, ctx.Err()
-		} else if !errdefs.IsNotFound(err) && !errdefs.IsInvalidParameter(err) && !errdefs.IsConflict(err) {
-			// Not taken: no free lock (another run holds it, or none was
-			// made yet), another run renamed it first (invalid: renamed to
-			// the name it has), or an earlier lab's lock holds the name.
+		}
+		// Not taken: no free lock (another run holds it, or none was made
+		// yet), another run renamed it first (invalid: renamed to the
+		// name it has), or an earlier lab's lock holds the name.
+		if !errdefs.IsNotFound(err) && !errdefs.IsInvalidParameter(err) && !errdefs.IsConflict(err) {
 			return nil, fmt.Errorf("take the engine's lock (rename %s to %s): %w", Free, Name, err)
 		}
 		free, held, lerr := lockContainers(ctx, c, "")
@@ -407,14 +407,30 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 }
 
 // makeFree makes the free lock, and the lock's image first if the engine
-// has none. One another run made just now is as good.
+// has none. Two runs that found no lock would make two, and a run could
+// take one while another run holds the other; so the lock is made under a
+// name of its own, Making, which one run at a time can have, and named
+// free only if the engine then has no other lock (otherwise it goes). One
+// another run is making or made just now is as good.
 func makeFree(ctx context.Context, c Client) error {
 	cfg := &container.Config{Image: Image, Cmd: []string{"/lock"}, Labels: map[string]string{Label: "container"}}
 	hostCfg := &container.HostConfig{NetworkMode: "none"}
 	for tried := false; ; tried = true {
-		_, err := c.ContainerCreate(ctx, cfg, hostCfg, nil, nil, Free)
+		_, err := c.ContainerCreate(ctx, cfg, hostCfg, nil, nil, Making)
 		switch {
-		case err == nil, errdefs.IsConflict(err):
+		case err == nil:
+			free, held, err := lockContainers(ctx, c, Making)
+			if err == nil && free == nil && held == nil {
+				err = c.ContainerRename(ctx, Making, Free)
+			}
+			if err != nil || free != nil || held != nil {
+				remove(c, Making)
+			}
+			if err != nil && !errdefs.IsConflict(err) {
+				return fmt.Errorf("make the engine's lock (a container named %s): %w", Free, err)
+			}
+			return nil
+		case errdefs.IsConflict(err):
 			return nil
 		case errdefs.IsNotFound(err) && !tried:
 			if err := ensureImage(ctx, c); err != nil {

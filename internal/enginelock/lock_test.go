@@ -383,8 +383,8 @@ func TestOnlyOneRunHoldsTheLockAtATime(t *testing.T) {
 
 // TestTwoLocksMadeAtOnceGiveOneHolder: two runs find no lock on the
 // engine; one makes it and takes it while the other is about to make one
-// more. The second takes its own, sees the first held, gives it back and
-// waits: never two holders, and one free lock once both are done.
+// more. The second makes its own, sees the engine has a lock, removes its
+// own and waits: never two holders, and one free lock once both are done.
 func TestTwoLocksMadeAtOnceGiveOneHolder(t *testing.T) {
 	f := newFake()
 	f.image = true
@@ -413,6 +413,8 @@ func TestTwoLocksMadeAtOnceGiveOneHolder(t *testing.T) {
 	made := f.next
 	f.mu.Unlock()
 	assert.Equal(t, 2, made, "the second run made a lock of its own, as a run that found none does")
+	assert.Len(t, f.removed, 1, "and removed it")
+	assert.Len(t, f.byName, 1, "the first run's lock is the engine's one lock")
 	assert.Contains(t, s.all(), "the engine is busy: build on ci-1 (pid 10)")
 	l.Release()
 	require.NoError(t, <-got)
@@ -423,6 +425,25 @@ func TestTwoLocksMadeAtOnceGiveOneHolder(t *testing.T) {
 	second.Release()
 	assert.Len(t, f.byName, 1, "one lock container is left")
 	assert.Contains(t, f.byName, Free)
+}
+
+// TestALockLeftHalfMadeIsTakenOver: a run that died while it made the lock
+// (its container still named multistage-lab-lock-making) is waited for as
+// a run that is just starting, then taken over.
+func TestALockLeftHalfMadeIsTakenOver(t *testing.T) {
+	f := newFake()
+	f.image = true
+	_, err := f.ContainerCreate(t.Context(), &container.Config{Labels: map[string]string{Label: "container"}}, nil, nil, nil, Making)
+	require.NoError(t, err)
+	var s said
+	start := time.Now()
+	l, err := Acquire(t.Context(), f, fast("ci-1", 10, &s))
+	require.NoError(t, err)
+	defer l.Release()
+	assert.GreaterOrEqual(t, time.Since(start), 2*time.Second, "given StaleAfter")
+	assert.Contains(t, s.all(), "the engine is busy: a run that is just starting holds the lab's lock")
+	assert.Contains(t, s.all(), "taking over a stale lock: a run that is just starting held it, and no heartbeat for 2s")
+	assert.NotContains(t, f.byName, Making)
 }
 
 // TestALockAnEarlierLabMadeIsWaitedFor: a lock created by an earlier lab,
