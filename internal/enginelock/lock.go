@@ -5,11 +5,16 @@
 //
 // The lock lives on the engine, so it holds for runs on different machines:
 // a never-started container. Free, it is named multistage-lab-lock-free. A
-// run takes it by renaming it multistage-lab-lock, which the engine does
-// for one run only (a name names one container, and a container renamed to
-// the name it has is refused), then names it for itself,
-// multistage-lab-lock.PID.SINCE.TARGET.HOST, so who holds it is read from
-// its name, set at once and in one step; it gives it back by renaming it
+// run takes it by renaming it multistage-lab-lock, and keeps that name
+// while it holds it: the engine renames a container only to a name it
+// does not have, checked under the container's own lock, so of the runs
+// that rename it at once one does, and a rename that found it free but
+// reached it after another run took it is refused too. (A lock named for
+// its holder while held was not safe: such a late rename moved it from
+// the holder's name to multistage-lab-lock.) Who holds it is on a second
+// container, the holder's card, which only the holder renames: for itself,
+// multistage-lab-lock.PID.SINCE.TARGET.HOST, right after taking the lock,
+// and multistage-lab-lock-holder as it gives it back by renaming the lock
 // free. Renames cost the engine a few milliseconds, where creating and
 // removing a container cost it 50 or more on the containerd image store.
 // The lock is made once, under a name of its own that one run at a time
@@ -56,6 +61,7 @@ type Client interface {
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
 	CopyToContainer(ctx context.Context, containerID, dstPath string, content io.Reader, options container.CopyToContainerOptions) error
 	ContainerStatPath(ctx context.Context, containerID, path string) (container.PathStat, error)
+	ContainerInspect(ctx context.Context, containerID string) (container.InspectResponse, error)
 }
 
 // Names and labels of the lock, as `docker ps -a` and `docker image ls`
@@ -64,9 +70,12 @@ const (
 	Name  = "multistage-lab-lock"
 	Free  = "multistage-lab-lock-free"
 	Image = "multistage-lab-lock:v1"
+	// Nobody names the holder's card when no run holds the lock.
+	Nobody = "multistage-lab-lock-holder"
 	// Making names the lock while a run makes it (see makeFree).
 	Making = "multistage-lab-lock-making"
-	// Label marks the lock's container ("container") and image ("image").
+	// Label marks the lock's container ("container"), the holder's card
+	// ("card") and their image ("image").
 	Label = "io.multistage-lab.lock"
 	// The holder labels of a lock made by the lab before it renamed one:
 	// such a lock is read, waited for and taken over all the same.
@@ -140,6 +149,7 @@ func (o *Options) defaults() {
 // the lock and not yet named it is known by its container only.
 type Holder struct {
 	ContainerID string
+	card        string // the ID of the card that names it
 	Host        string
 	PID         int
 	Target      string
@@ -228,52 +238,85 @@ func unescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-// holderOf reads the holder of a lock container: its name, or the labels
-// of an earlier lab's lock.
-func holderOf(c container.Summary) Holder {
+// state is the lock as the engine has it: its container, free or held,
+// and the holder's card.
+type state struct {
+	free, held *container.Summary
+	// making is the lock while a run makes it.
+	making *container.Summary
+	// cards are the holder cards named for a holder, newest first.
+	cards []Holder
+	// nobody is the card no holder is named on, if any.
+	nobody *container.Summary
+}
+
+// holder is who holds the lock: the newest card, or the labels of a lock
+// an earlier lab made; a run that has just taken it and not yet named its
+// card is known by the lock's container only.
+func (s state) holder() Holder {
 	var h Holder
-	for _, n := range c.Names {
-		if p, ok := parseHeld(n); ok {
-			h = p
-		}
+	if s.held.Labels[LabelPID] != "" {
+		h.Host, h.Target = s.held.Labels[LabelHost], s.held.Labels[LabelTarget]
+		h.PID, _ = strconv.Atoi(s.held.Labels[LabelPID])
+		h.Since, _ = time.Parse(time.RFC3339, s.held.Labels[LabelSince])
+	} else if len(s.cards) > 0 && !slices.Contains(s.held.Names, "/"+Making) {
+		h = s.cards[0]
+		h.card = h.ContainerID
 	}
-	h.ContainerID = c.ID
-	if h.PID == 0 && c.Labels[LabelPID] != "" {
-		h.Host, h.Target = c.Labels[LabelHost], c.Labels[LabelTarget]
-		h.PID, _ = strconv.Atoi(c.Labels[LabelPID])
-		h.Since, _ = time.Parse(time.RFC3339, c.Labels[LabelSince])
-	}
+	h.ContainerID = s.held.ID
 	return h
 }
 
-// lockContainers lists the lock's containers: the free one, if any, and
-// a held one other than the one named mine, if any. A lock being made
-// (Making) counts as held by "a run that is just starting": it is waited
-// for, and taken over if it stays that way.
-func lockContainers(ctx context.Context, c Client, mine string) (free *container.Summary, held *container.Summary, err error) {
-	list, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", Label+"=container"))})
+// readState lists the lock's containers and cards.
+func readState(ctx context.Context, c Client) (state, error) {
+	list, err := c.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", Label))})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the engine's lock: %w", err)
+		return state{}, fmt.Errorf("read the engine's lock: %w", err)
 	}
+	var s state
 	for i := range list {
+		k := &list[i]
 		switch {
-		case slices.Contains(list[i].Names, "/"+Free):
-			free = &list[i]
-		case mine != "" && slices.Contains(list[i].Names, "/"+mine):
-		case held == nil:
-			held = &list[i]
+		case k.Labels[Label] == "card":
+			if slices.Contains(k.Names, "/"+Nobody) {
+				s.nobody = k
+			}
+			for _, n := range k.Names {
+				if h, ok := parseHeld(n); ok {
+					h.ContainerID = k.ID
+					s.cards = append(s.cards, h)
+				}
+			}
+		case k.Labels[Label] != "container":
+		case slices.Contains(k.Names, "/"+Free):
+			s.free = k
+		case slices.Contains(k.Names, "/"+Making):
+			s.making = k
+		case s.held == nil:
+			s.held = k
 		}
 	}
-	return free, held, nil
+	slices.SortFunc(s.cards, func(a, b Holder) int { return b.Since.Compare(a.Since) })
+	return s, nil
 }
 
-// giveBack renames the lock's container (id: its ID or name) free, or
-// removes it if another free one is there already. It runs on its own
-// short deadline, so it works after Ctrl-C cancelled the run. A lock
-// another run took over (its container removed) is left to that run.
-func giveBack(c Client, id string) {
+// giveBack names the holder's card nobody's (card: its name; removed if
+// the engine has a card named for nobody already), then renames the
+// lock's container (id: its ID) free, or removes it if a free one is there
+// already. It runs on its own short deadline, so it works after Ctrl-C
+// cancelled the run. A lock another run took over (its container removed)
+// is left to that run.
+func giveBack(c Client, id, card string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if card != "" {
+		if err := c.ContainerRename(ctx, card, Nobody); err != nil && !errdefs.IsNotFound(err) {
+			remove(c, card)
+		}
+	}
+	if id == "" {
+		return
+	}
 	if err := c.ContainerRename(ctx, id, Free); err != nil && !errdefs.IsNotFound(err) {
 		remove(c, id)
 	}
@@ -288,11 +331,11 @@ func remove(c Client, id string) {
 
 // Lock is a held lock; Release gives it back.
 type Lock struct {
-	c    Client
-	id   string
-	stop context.CancelFunc
-	done chan struct{}
-	once sync.Once
+	c        Client
+	id, card string
+	stop     context.CancelFunc
+	done     chan struct{}
+	once     sync.Once
 }
 
 // Release stops the heartbeat and gives the lock back (giveBack).
@@ -300,7 +343,7 @@ func (l *Lock) Release() {
 	l.once.Do(func() {
 		l.stop()
 		<-l.done
-		giveBack(l.c, l.id)
+		giveBack(l.c, l.id, l.card)
 	})
 }
 
@@ -316,21 +359,20 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 	var watched, lastBeat string
 	var lastChange time.Time
 	for {
+		// The engine renames a container to a name only if that is not
+		// the name it has, checked under the container's own lock: of the
+		// runs that rename the free lock multistage-lab-lock at once, one
+		// does. A rename that found the lock free and then waited for the
+		// container is refused too, since the lock keeps that name while
+		// it is held.
 		err := c.ContainerRename(ctx, Free, Name)
 		if err == nil {
-			// Taken: no other run can rename this container now. Named
-			// for its holder, in one step, so who holds it is never read
-			// wrong. The name is this holding's own (a process, a host,
-			// a second), so the lock is known by it from here on.
-			name := heldName(me)
-			if err := c.ContainerRename(ctx, Name, name); err != nil {
-				giveBack(c, Name)
-				return nil, fmt.Errorf("name the engine's lock: %w", err)
-			}
+			card := heldName(me)
+			nameCard(ctx, c, card)
 			if waited {
 				o.Say(fmt.Sprintf("got the engine's lock after waiting %.1fs", time.Since(start).Seconds()))
 			}
-			return hold(c, name, o.Beat), nil
+			return hold(c, card, o.Beat), nil
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -341,13 +383,19 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 		if !errdefs.IsNotFound(err) && !errdefs.IsInvalidParameter(err) && !errdefs.IsConflict(err) {
 			return nil, fmt.Errorf("take the engine's lock (rename %s to %s): %w", Free, Name, err)
 		}
-		free, held, lerr := lockContainers(ctx, c, "")
+		st, lerr := readState(ctx, c)
 		if lerr != nil {
 			return nil, lerr
 		}
-		if held == nil {
+		if st.held == nil && st.making != nil {
+			// A lock being made counts as held by "a run that is just
+			// starting": it is waited for, and taken over if it stays
+			// that way.
+			st.held = st.making
+		}
+		if st.held == nil {
 			switch {
-			case free == nil:
+			case st.free == nil:
 				// None yet, or a stale one was just removed.
 				if err := makeFree(ctx, c); err != nil {
 					return nil, err
@@ -359,10 +407,6 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 			if spins < 10 {
 				continue // given back just now: try again at once
 			}
-		} else {
-			spins = 0
-		}
-		if held == nil {
 			select {
 			case <-ctx.Done():
 				return nil, ctx.Err()
@@ -370,7 +414,8 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 			}
 			continue
 		}
-		h := holderOf(*held)
+		spins = 0
+		h := st.holder()
 		beat := readBeat(ctx, c, h.ContainerID)
 		now := time.Now()
 		if h.key() != watched || beat != lastBeat {
@@ -388,6 +433,9 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 			if err := c.ContainerRemove(ctx, h.ContainerID, container.RemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
 				return nil, fmt.Errorf("remove the stale lock %s: %w", Name, err)
 			}
+			if h.card != "" {
+				giveBack(c, "", h.card)
+			}
 			continue
 		}
 		if !waited {
@@ -396,7 +444,7 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 			waited = true
 		}
 		if now.After(deadline) {
-			return nil, fmt.Errorf("%w: %s has held the lab's lock for longer than LAB_LOCK_TIMEOUT (%s): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, `docker rm -f %s`", ErrBusy, h, o.Timeout, strings.TrimPrefix(held.Names[0], "/"))
+			return nil, fmt.Errorf("%w: %s has held the lab's lock for longer than LAB_LOCK_TIMEOUT (%s): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, `docker rm -f %s`", ErrBusy, h, o.Timeout, strings.TrimPrefix(st.held.Names[0], "/"))
 		}
 		select {
 		case <-ctx.Done():
@@ -404,6 +452,29 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 		case <-time.After(o.Poll):
 		}
 	}
+}
+
+// nameCard names the holder's card for this holder: the card named for
+// nobody, or, when there is none (a holder that died left it named for
+// itself, or none was made yet), the newest card, or a new one. Only the
+// lock's holder names the card, so this is never a race; a card that
+// cannot be named leaves the holder unnamed ("a run that is just
+// starting"), and the lock held all the same.
+func nameCard(ctx context.Context, c Client, card string) {
+	err := c.ContainerRename(ctx, Nobody, card)
+	if err == nil || !errdefs.IsNotFound(err) {
+		return
+	}
+	st, err := readState(ctx, c)
+	if err != nil {
+		return
+	}
+	if len(st.cards) > 0 {
+		_ = c.ContainerRename(ctx, st.cards[0].ContainerID, card)
+		return
+	}
+	_, _ = c.ContainerCreate(ctx, &container.Config{Image: Image, Cmd: []string{"/lock"}, Labels: map[string]string{Label: "card"}},
+		&container.HostConfig{NetworkMode: "none"}, nil, nil, card)
 }
 
 // makeFree makes the free lock, and the lock's image first if the engine
@@ -419,11 +490,12 @@ func makeFree(ctx context.Context, c Client) error {
 		_, err := c.ContainerCreate(ctx, cfg, hostCfg, nil, nil, Making)
 		switch {
 		case err == nil:
-			free, held, err := lockContainers(ctx, c, Making)
-			if err == nil && free == nil && held == nil {
+			st, err := readState(ctx, c)
+			other := err == nil && (st.free != nil || st.held != nil)
+			if err == nil && !other {
 				err = c.ContainerRename(ctx, Making, Free)
 			}
-			if err != nil || free != nil || held != nil {
+			if err != nil || other {
 				remove(c, Making)
 			}
 			if err != nil && !errdefs.IsConflict(err) {
@@ -442,23 +514,28 @@ func makeFree(ctx context.Context, c Client) error {
 	}
 }
 
-// hold writes the heartbeat into the lock's container (id: its ID or
-// name) every beat until Release, the first a beat after the lock was
-// taken: a waiter gives a holder StaleAfter from when it first saw it, and
-// a run shorter than a beat writes none.
-func hold(c Client, id string, beat time.Duration) *Lock {
+// hold keeps the lock until Release: it reads the lock's container's ID
+// (so the lock is given back by its ID: one another run took over is left
+// to that run), then writes the heartbeat into it every beat, the first a
+// beat after the lock was taken: a waiter gives a holder StaleAfter from
+// when it first saw it, and a run shorter than a beat writes none. Both are
+// off the run's way.
+func hold(c Client, card string, beat time.Duration) *Lock {
 	ctx, stop := context.WithCancel(context.Background())
-	l := &Lock{c: c, id: id, stop: stop, done: make(chan struct{})}
+	l := &Lock{c: c, id: Name, card: card, stop: stop, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
 		t := time.NewTicker(beat)
 		defer t.Stop()
+		if k, err := c.ContainerInspect(context.WithoutCancel(ctx), Name); err == nil && k.ContainerJSONBase != nil {
+			l.id = k.ID
+		}
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				writeBeat(ctx, c, id)
+				writeBeat(ctx, c, l.id)
 			}
 		}
 	}()
@@ -517,9 +594,9 @@ func ensureImage(ctx context.Context, c Client) error {
 
 // Held reports who holds the lock on the engine, if anyone.
 func Held(ctx context.Context, c Client) (Holder, bool, error) {
-	_, held, err := lockContainers(ctx, c, "")
-	if err != nil || held == nil {
+	st, err := readState(ctx, c)
+	if err != nil || st.held == nil {
 		return Holder{}, false, err
 	}
-	return holderOf(*held), true, nil
+	return st.holder(), true, nil
 }

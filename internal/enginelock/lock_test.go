@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +23,8 @@ import (
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // fakeEngine keeps containers by name, refuses a second of one name as the
@@ -155,7 +159,7 @@ func (f *fakeEngine) ContainerList(_ context.Context, o container.ListOptions) (
 	defer f.mu.Unlock()
 	var out []container.Summary
 	for name, c := range f.byName {
-		if o.Filters.Contains("label") && c.labels[Label] != "container" {
+		if _, ok := c.labels[Label]; o.Filters.Contains("label") && !ok {
 			continue
 		}
 		out = append(out, container.Summary{ID: c.id, Names: []string{"/" + name}, Labels: c.labels})
@@ -163,13 +167,22 @@ func (f *fakeEngine) ContainerList(_ context.Context, o container.ListOptions) (
 	return out, nil
 }
 
-// ContainerRename renames as the engine does: a name names one container,
-// and a container renamed to the name it has is refused.
+// ContainerRename renames as the engine does: it finds the container by
+// its name or ID, then, under that container's own lock (here: the
+// fake's), refuses the name it has now and a name another container has.
+// Between the two another rename can run, as on the engine.
 func (f *fakeEngine) ContainerRename(_ context.Context, ref, name string) error {
 	f.mu.Lock()
+	c := f.find(ref)
+	f.mu.Unlock()
+	if c == nil {
+		return errdefs.NotFound(errors.New("No such container: " + ref))
+	}
+	time.Sleep(time.Duration(rand.IntN(300)) * time.Microsecond)
+	f.mu.Lock()
 	defer f.mu.Unlock()
-	for old, c := range f.byName {
-		if old != ref && c.id != ref {
+	for old, k := range f.byName {
+		if k != c {
 			continue
 		}
 		if old == name {
@@ -187,6 +200,13 @@ func (f *fakeEngine) ContainerRename(_ context.Context, ref, name string) error 
 }
 
 var _ Client = (*fakeEngine)(nil)
+
+// names are the fake's containers' names, in order.
+func (f *fakeEngine) names() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(maps.Keys(f.byName))
+}
 
 // said collects what the lock tells, goroutine-safe.
 type said struct {
@@ -217,32 +237,31 @@ func TestAFreeEngineIsTakenAtOnceAndGivenBack(t *testing.T) {
 	l, err := Acquire(t.Context(), f, fast("ci-1", 10, &s))
 	require.NoError(t, err)
 	assert.True(t, f.image, "the lock's image is made, with its label")
-	var h Holder
-	require.Eventually(t, func() bool {
-		var held bool
-		h, held, err = Held(t.Context(), f)
-		return err == nil && held && h.PID != 0
-	}, 5*time.Second, 10*time.Millisecond, "the holder names itself in its first beat")
-	assert.Equal(t, "ci-1", h.Host)
+	h, held, err := Held(t.Context(), f)
+	require.NoError(t, err)
+	require.True(t, held)
+	assert.Equal(t, "ci-1", h.Host, "the holder's card names it at once")
 	assert.Equal(t, 10, h.PID)
 	assert.Equal(t, "build", h.Target)
 	assert.WithinDuration(t, time.Now(), h.Since, 5*time.Second)
 	assert.Eventually(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return f.beats >= 3 }, 5*time.Second, 10*time.Millisecond, "the holder beats")
 	l.Release()
-	_, held, err := Held(t.Context(), f)
+	_, held, err = Held(t.Context(), f)
 	require.NoError(t, err)
 	assert.False(t, held)
 	assert.Contains(t, f.byName, Free, "given back: renamed free")
+	assert.Contains(t, f.byName, Nobody, "the card names nobody")
 	assert.Empty(t, f.removed, "the lock's container stays for the next run")
 	assert.Empty(t, s.all(), "nothing to say when nobody waits")
 
-	// The next run takes the same container, with two renames.
-	renames := f.renames
+	// The next run takes the same container and card, with renames only.
+	renames, made := f.renames, f.next
 	l, err = Acquire(t.Context(), f, fast("ci-1", 11, &s))
 	require.NoError(t, err)
 	l.Release()
-	assert.Equal(t, renames+3, f.renames, "taken, named for its holder, given back")
-	assert.Len(t, f.byName, 1)
+	assert.Equal(t, renames+4, f.renames, "taken, its card named for its holder, both given back")
+	assert.Equal(t, made, f.next, "nothing made")
+	assert.Len(t, f.byName, 2)
 }
 
 func TestASecondRunWaitsForTheFirst(t *testing.T) {
@@ -263,7 +282,7 @@ func TestASecondRunWaitsForTheFirst(t *testing.T) {
 	assert.Len(t, status, 1)
 	assert.Contains(t, status[0], "waiting for build on ci-1 (pid 10)")
 	assert.Empty(t, f.removed, "a lock given back is renamed, never removed")
-	assert.Len(t, f.byName, 1, "one lock container, held by the second")
+	assert.Equal(t, []string{Name, heldName(Holder{Host: "ci-2", PID: 20, Target: "build", Since: start.UTC().Truncate(time.Second)})}, f.names(), "one lock, held by the second, and its card")
 }
 
 func TestALiveHolderOutlastsTheTimeout(t *testing.T) {
@@ -276,7 +295,7 @@ func TestALiveHolderOutlastsTheTimeout(t *testing.T) {
 	o.Timeout = 300 * time.Millisecond
 	_, err = Acquire(t.Context(), f, o)
 	require.ErrorIs(t, err, ErrBusy)
-	assert.Regexp(t, `^the engine is busy: build on ci-1 \(pid 10\), since .* has held the lab's lock for longer than LAB_LOCK_TIMEOUT \(300ms\): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, .docker rm -f multistage-lab-lock\.10\.\d+\.build\.ci-1.$`, err.Error())
+	assert.Regexp(t, `^the engine is busy: build on ci-1 \(pid 10\), since .* has held the lab's lock for longer than LAB_LOCK_TIMEOUT \(300ms\): wait and try again, raise LAB_LOCK_TIMEOUT, or, if that run is gone, .docker rm -f multistage-lab-lock.$`, err.Error())
 	h, held, _ := Held(t.Context(), f)
 	assert.True(t, held)
 	assert.Equal(t, "ci-1", h.Host, "the waiter took nothing")
@@ -292,7 +311,7 @@ func TestCtrlCWhileWaitingLeavesNothing(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	_, err = Acquire(ctx, f, fast("ci-2", 20, &s))
 	require.ErrorIs(t, err, context.Canceled)
-	assert.Len(t, f.byName, 1)
+	assert.Len(t, f.byName, 2, "the first's lock and card")
 	assert.Empty(t, f.removed)
 }
 
@@ -354,31 +373,14 @@ func TestAStaleLockIsTakenOver(t *testing.T) {
 // over and over, all at once, never hold it together.
 func TestOnlyOneRunHoldsTheLockAtATime(t *testing.T) {
 	f := newFake()
-	var inside, most, turns atomic.Int32
-	var wg sync.WaitGroup
-	for run := range 4 {
-		wg.Go(func() {
-			var s said
-			for range 15 {
-				l, err := Acquire(t.Context(), f, fast(fmt.Sprint("ci-", run), 100+run, &s))
-				if !assert.NoError(t, err) {
-					return
-				}
-				n := inside.Add(1)
-				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-				}
-				time.Sleep(time.Millisecond)
-				inside.Add(-1)
-				turns.Add(1)
-				l.Release()
-			}
-		})
-	}
-	wg.Wait()
-	assert.Equal(t, int32(60), turns.Load())
-	assert.Equal(t, int32(1), most.Load(), "never two holders at once")
-	assert.Len(t, f.byName, 1)
-	assert.Contains(t, f.byName, Free)
+	var s said
+	taken, most := testkit.TakeTurns(4, 15, time.Millisecond, func(run int) (func(), bool) {
+		l, err := Acquire(t.Context(), f, fast(fmt.Sprint("ci-", run), 100+run, &s))
+		return func() { l.Release() }, assert.NoError(t, err)
+	})
+	assert.Equal(t, 60, taken)
+	assert.Equal(t, 1, most, "never two holders at once")
+	assert.Equal(t, []string{Free, Nobody}, f.names())
 }
 
 // TestTwoLocksMadeAtOnceGiveOneHolder: two runs find no lock on the
@@ -412,9 +414,9 @@ func TestTwoLocksMadeAtOnceGiveOneHolder(t *testing.T) {
 	f.mu.Lock()
 	made := f.next
 	f.mu.Unlock()
-	assert.Equal(t, 2, made, "the second run made a lock of its own, as a run that found none does")
+	assert.Equal(t, 3, made, "the second run made a lock of its own, as a run that found none does (the first made a lock and a card)")
 	assert.Len(t, f.removed, 1, "and removed it")
-	assert.Len(t, f.byName, 1, "the first run's lock is the engine's one lock")
+	assert.Len(t, f.byName, 2, "the first run's lock, the engine's one lock, and its card")
 	assert.Contains(t, s.all(), "the engine is busy: build on ci-1 (pid 10)")
 	l.Release()
 	require.NoError(t, <-got)
@@ -423,8 +425,7 @@ func TestTwoLocksMadeAtOnceGiveOneHolder(t *testing.T) {
 	require.True(t, held)
 	assert.Equal(t, 20, h.PID)
 	second.Release()
-	assert.Len(t, f.byName, 1, "one lock container is left")
-	assert.Contains(t, f.byName, Free)
+	assert.Equal(t, []string{Free, Nobody}, f.names(), "one lock and its card are left")
 }
 
 // TestALockLeftHalfMadeIsTakenOver: a run that died while it made the lock

@@ -6,8 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,10 +57,10 @@ func (s *started) wait() outcome {
 }
 
 // lockHolder is the lock's holder on the engine DOCKER_HOST names, as the
-// docker CLI sees it: the pid in the held lock's name
+// docker CLI sees it: the pid in the name of the holder's card
 // (multistage-lab-lock.PID.SINCE.TARGET.HOST), or "" when no run holds it.
 func lockHolder(t *testing.T) string {
-	out, err := exec.Command("docker", "container", "ls", "-a", "--filter", "label="+enginelock.Label+"=container", "--format", "{{.Names}}").Output()
+	out, err := exec.Command("docker", "container", "ls", "-a", "--filter", "label="+enginelock.Label, "--format", "{{.Names}}").Output()
 	require.NoError(t, err)
 	for _, name := range strings.Fields(string(out)) {
 		if rest, ok := strings.CutPrefix(name, enginelock.Name+"."); ok {
@@ -260,12 +258,14 @@ func TestRunsThatFindNoLockTakeTurns(t *testing.T) {
 		t.Fatalf("the second run took the engine while the first held it (err %v)", err)
 	case <-time.After(time.Second):
 	}
-	held := locks()
-	require.Len(t, held, 1, "the second run's lock went: %v", held)
-	assert.True(t, strings.HasPrefix(held[0], enginelock.Name+"."), "held by the first: %v", held)
+	assert.Equal(t, []string{enginelock.Name}, locks(), "one lock, held: the second run's went")
+	h, ok, err := enginelock.Held(t.Context(), c)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, "run-1", h.Host)
 	l.Release()
 	require.NoError(t, <-got)
-	h, ok, err := enginelock.Held(t.Context(), c)
+	h, ok, err = enginelock.Held(t.Context(), c)
 	require.NoError(t, err)
 	require.True(t, ok)
 	assert.Equal(t, "run-2", h.Host)
@@ -276,27 +276,11 @@ func TestRunsThatFindNoLockTakeTurns(t *testing.T) {
 	for _, name := range locks() {
 		require.NoError(t, c.ContainerRemove(t.Context(), name, container.RemoveOptions{Force: true}))
 	}
-	var inside, most, turns atomic.Int32
-	var wg sync.WaitGroup
-	for run := range 4 {
-		wg.Go(func() {
-			for range 8 {
-				l, err := enginelock.Acquire(t.Context(), c, opts(run))
-				if !assert.NoError(t, err) {
-					return
-				}
-				n := inside.Add(1)
-				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-				}
-				time.Sleep(5 * time.Millisecond)
-				inside.Add(-1)
-				turns.Add(1)
-				l.Release()
-			}
-		})
-	}
-	wg.Wait()
-	assert.Equal(t, int32(32), turns.Load())
-	assert.Equal(t, int32(1), most.Load(), "never two holders at once")
+	taken, most := testkit.TakeTurns(4, 8, 5*time.Millisecond, func(run int) (func(), bool) {
+		l, err := enginelock.Acquire(t.Context(), c, opts(run))
+		return func() { l.Release() }, assert.NoError(t, err)
+	})
+	assert.Equal(t, 32, taken)
+	assert.Equal(t, 1, most, "never two holders at once")
 	assert.Equal(t, []string{enginelock.Free}, locks(), "one lock container, given back")
 }

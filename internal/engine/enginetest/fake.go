@@ -177,7 +177,7 @@ func (f *Fake) ContainerList(_ context.Context, o container.ListOptions) ([]cont
 
 func (f *Fake) ContainerInspect(_ context.Context, id string) (container.InspectResponse, error) {
 	if f.ContainerInspectFunc == nil {
-		return container.InspectResponse{}, nil
+		return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: id}}, nil
 	}
 	return f.ContainerInspectFunc(id)
 }

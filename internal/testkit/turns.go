@@ -1,0 +1,35 @@
+package testkit
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// TakeTurns starts runs goroutines at once; each takes a lock turns times
+// through take, holds it for hold and gives it back. It returns the turns
+// taken and the most holders there were at one time; a take that fails
+// ends that goroutine's turns (take reports the error).
+func TakeTurns(runs, turns int, hold time.Duration, take func(run int) (release func(), ok bool)) (taken, most int) {
+	var inside, peak, count atomic.Int32
+	var wg sync.WaitGroup
+	for run := range runs {
+		wg.Go(func() {
+			for range turns {
+				release, ok := take(run)
+				if !ok {
+					return
+				}
+				n := inside.Add(1)
+				for m := peak.Load(); n > m && !peak.CompareAndSwap(m, n); m = peak.Load() {
+				}
+				time.Sleep(hold)
+				inside.Add(-1)
+				count.Add(1)
+				release()
+			}
+		})
+	}
+	wg.Wait()
+	return int(count.Load()), int(peak.Load())
+}
