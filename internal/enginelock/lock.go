@@ -246,8 +246,6 @@ type state struct {
 	making *container.Summary
 	// cards are the holder cards named for a holder, newest first.
 	cards []Holder
-	// nobody is the card no holder is named on, if any.
-	nobody *container.Summary
 }
 
 // holder is who holds the lock: the newest card, or the labels of a lock
@@ -278,9 +276,6 @@ func readState(ctx context.Context, c Client) (state, error) {
 		k := &list[i]
 		switch {
 		case k.Labels[Label] == "card":
-			if slices.Contains(k.Names, "/"+Nobody) {
-				s.nobody = k
-			}
 			for _, n := range k.Names {
 				if h, ok := parseHeld(n); ok {
 					h.ContainerID = k.ID
@@ -418,12 +413,18 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 		h := st.holder()
 		beat := readBeat(ctx, c, h.ContainerID)
 		now := time.Now()
-		if h.key() != watched || beat != lastBeat {
+		same := h.key() == watched
+		if !same || beat != lastBeat {
 			watched, lastBeat, lastChange = h.key(), beat, now
 		}
+		// A holder whose process is gone from this host is taken over
+		// once it is seen so twice, a poll apart: a run that has just
+		// taken the lock is read from the newest card until it names its
+		// own, and that card may be a dead run's.
+		dead := h.Host == o.Host && h.PID > 0 && h.PID != o.PID && !processAlive(h.PID)
 		why := ""
 		switch {
-		case h.Host == o.Host && h.PID > 0 && h.PID != o.PID && !processAlive(h.PID):
+		case dead && same:
 			why = fmt.Sprintf("process %d is gone from this host", h.PID)
 		case now.Sub(lastChange) >= o.StaleAfter:
 			why = fmt.Sprintf("no heartbeat for %s", now.Sub(lastChange).Round(time.Second))
@@ -438,7 +439,7 @@ func Acquire(ctx context.Context, c Client, o Options) (*Lock, error) {
 			}
 			continue
 		}
-		if !waited {
+		if !waited && !dead {
 			o.Say(fmt.Sprintf("the engine is busy: %s holds the lab's lock; waiting for it (at most %s, LAB_LOCK_TIMEOUT)", h, o.Timeout))
 			o.Status("waiting for " + h.String())
 			waited = true

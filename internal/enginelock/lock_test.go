@@ -39,8 +39,9 @@ type fakeEngine struct {
 	renames int
 	noBeats bool // the holder's heartbeats are lost, as a dead holder's
 	// beforeCreate, if set, runs once when a container is next created,
-	// before the engine looks at the name.
-	beforeCreate func()
+	// before the engine looks at the name; afterList runs once after the
+	// next list.
+	beforeCreate, afterList func()
 }
 
 type fakeContainer struct {
@@ -156,6 +157,11 @@ func (f *fakeEngine) ContainerStatPath(_ context.Context, id, path string) (cont
 // ContainerList lists the containers with the lock's label, by name.
 func (f *fakeEngine) ContainerList(_ context.Context, o container.ListOptions) ([]container.Summary, error) {
 	f.mu.Lock()
+	after := f.afterList
+	f.afterList = nil
+	if after != nil {
+		defer after()
+	}
 	defer f.mu.Unlock()
 	var out []container.Summary
 	for name, c := range f.byName {
@@ -426,6 +432,33 @@ func TestTwoLocksMadeAtOnceGiveOneHolder(t *testing.T) {
 	assert.Equal(t, 20, h.PID)
 	second.Release()
 	assert.Equal(t, []string{Free, Nobody}, f.names(), "one lock and its card are left")
+}
+
+// TestADeadRunsCardIsNotTakenForTheHolder: a run that has just taken the
+// lock is read from the newest card until it names its own, and that card
+// may still name a run on this host that died. A waiter that sees a dead
+// holder looks again before it takes the lock over: by then the card names
+// the live holder, whom it waits for.
+func TestADeadRunsCardIsNotTakenForTheHolder(t *testing.T) {
+	f := newFake()
+	f.image = true
+	ctx := t.Context()
+	lockCfg := &container.Config{Labels: map[string]string{Label: "container"}}
+	_, err := f.ContainerCreate(ctx, lockCfg, nil, nil, nil, Name)
+	require.NoError(t, err)
+	dead := heldName(Holder{Host: "this-host", PID: 1 << 30, Target: "build", Since: time.Now().Add(-time.Hour)})
+	_, err = f.ContainerCreate(ctx, &container.Config{Labels: map[string]string{Label: "card"}}, nil, nil, nil, dead)
+	require.NoError(t, err)
+	live := heldName(Holder{Host: "other-host", PID: 7, Target: "all", Since: time.Now()})
+	f.afterList = func() { assert.NoError(t, f.ContainerRename(ctx, dead, live)) }
+	var s said
+	o := fast("this-host", 20, &s)
+	o.Timeout = 300 * time.Millisecond
+	_, err = Acquire(ctx, f, o)
+	require.ErrorIs(t, err, ErrBusy)
+	assert.NotContains(t, s.all(), "taking over")
+	assert.Contains(t, s.all(), "the engine is busy: all on other-host (pid 7)")
+	assert.Empty(t, f.removed, "the live holder's lock stays")
 }
 
 // TestALockLeftHalfMadeIsTakenOver: a run that died while it made the lock
