@@ -3,6 +3,7 @@ package testkit
 import (
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 )
 
@@ -32,4 +33,15 @@ func TakeTurns(runs, turns int, hold time.Duration, take func(run int) (release 
 	}
 	wg.Wait()
 	return int(count.Load()), int(peak.Load())
+}
+
+// StillWaiting fails the test if done delivers within d: what it says
+// must not have happened by then.
+func StillWaiting[T any](t testing.TB, done <-chan T, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case v := <-done:
+		t.Fatalf("%s (%v)", what, v)
+	case <-time.After(d):
+	}
 }
