@@ -29,12 +29,7 @@ func connect(t *testing.T) *client.Client {
 	t.Helper()
 	testkit.NeedEngine(t)
 	c, err := engine.Connect(t.Context())
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs a Docker Engine: %v", err)
-		}
-		t.Skipf("no Docker Engine: %v", err)
-	}
+	testkit.EngineAnswered(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }

@@ -48,12 +48,7 @@ func haveBuildx(t *testing.T) string {
 func TestTheBenchMeasuresEachBuilderOnTheEngine(t *testing.T) {
 	testkit.NeedEngine(t)
 	c, err := engine.Connect(t.Context())
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs a Docker Engine: %v", err)
-		}
-		t.Skipf("no Docker Engine: %v", err)
-	}
+	testkit.EngineAnswered(t, err)
 	_ = c.Close()
 	cache := haveBuildx(t)
 	root, err := filepath.Abs("../..")

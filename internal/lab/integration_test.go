@@ -90,12 +90,7 @@ func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
 	t.Helper()
 	testkit.NeedEngine(t)
 	c, err := engine.Connect(t.Context())
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI needs a Docker Engine: %v", err)
-		}
-		t.Skipf("no Docker Engine: %v", err)
-	}
+	testkit.EngineAnswered(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	root, err := findTestRoot()
 	require.NoError(t, err)

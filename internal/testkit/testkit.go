@@ -51,6 +51,19 @@ func NeedEngine(t testing.TB) {
 	}
 }
 
+// EngineAnswered stops a test whose engine did not answer (err from
+// connecting): in CI (CI=true) that is a failure, elsewhere a skip.
+func EngineAnswered(t testing.TB, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI needs a Docker Engine: %v", err)
+	}
+	t.Skipf("no Docker Engine: %v", err)
+}
+
 // Serve accepts connections on ln until the test ends, handing each to
 // handle in its own goroutine; ln is closed at the end of the test.
 func Serve(t testing.TB, ln net.Listener, handle func(net.Conn)) {
