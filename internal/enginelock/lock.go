@@ -474,8 +474,15 @@ func nameCard(ctx context.Context, c Client, card string) {
 		_ = c.ContainerRename(ctx, st.cards[0].ContainerID, card)
 		return
 	}
-	_, _ = c.ContainerCreate(ctx, &container.Config{Image: Image, Cmd: []string{"/lock"}, Labels: map[string]string{Label: "card"}},
-		&container.HostConfig{NetworkMode: "none"}, nil, nil, card)
+	_ = create(ctx, c, card, "card")
+}
+
+// create makes a never-started container of the lock's image, kind
+// ("container" or "card") in its label.
+func create(ctx context.Context, c Client, name, kind string) error {
+	_, err := c.ContainerCreate(ctx, &container.Config{Image: Image, Cmd: []string{"/lock"}, Labels: map[string]string{Label: kind}},
+		&container.HostConfig{NetworkMode: "none"}, nil, nil, name)
+	return err
 }
 
 // makeFree makes the free lock, and the lock's image first if the engine
@@ -485,10 +492,8 @@ func nameCard(ctx context.Context, c Client, card string) {
 // free only if the engine then has no other lock (otherwise it goes). One
 // another run is making or made just now is as good.
 func makeFree(ctx context.Context, c Client) error {
-	cfg := &container.Config{Image: Image, Cmd: []string{"/lock"}, Labels: map[string]string{Label: "container"}}
-	hostCfg := &container.HostConfig{NetworkMode: "none"}
 	for tried := false; ; tried = true {
-		_, err := c.ContainerCreate(ctx, cfg, hostCfg, nil, nil, Making)
+		err := create(ctx, c, Making, "container")
 		switch {
 		case err == nil:
 			st, err := readState(ctx, c)
