@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/docker/docker/client"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // BenchmarkAcquireAndRelease is what the lock adds to a run on the engine
@@ -11,13 +13,10 @@ import (
 // . ./internal/enginelock/).
 func BenchmarkAcquireAndRelease(b *testing.B) {
 	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	if err != nil {
-		b.Skip(err)
-	}
+	testkit.EngineAnswered(b, err)
 	defer c.Close()
-	if _, err := c.Ping(b.Context()); err != nil {
-		b.Skip("no engine: ", err)
-	}
+	_, err = c.Ping(b.Context())
+	testkit.EngineAnswered(b, err)
 	for b.Loop() {
 		l, err := Acquire(b.Context(), c, Options{Target: "bench"})
 		if err != nil {

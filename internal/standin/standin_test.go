@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // entry is what a test needs of one tar entry.
@@ -69,9 +71,7 @@ func TestAlpineRootfsWithTheToolbox(t *testing.T) {
 // TestBuildToolboxIsAStaticLinuxProgram builds the toolbox from the module
 // cache and runs its commands by their link names, where the machine can.
 func TestBuildToolboxIsAStaticLinuxProgram(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a program")
-	}
+	testkit.NotShort(t, "builds a program")
 	root, err := filepath.Abs("../..")
 	require.NoError(t, err)
 	dir := t.TempDir()
@@ -113,12 +113,16 @@ func TestAlpineRootfs(t *testing.T) {
 func TestGolangRootfs(t *testing.T) {
 	goroot := t.TempDir()
 	files := map[string]string{
-		"VERSION":              "go1.99.1\ntime 2026\n",
-		"bin/go":               "go-binary",
-		"src/fmt/print.go":     "package fmt",
-		"pkg/tool/x/compile":   "compiler",
-		"test/fixedbugs/x.go":  "left out",
-		"src/cmd/test/keep.go": "a test folder below the top is kept",
+		"VERSION":             "go1.99.1\ntime 2026\n",
+		"bin/go":              "go-binary",
+		"src/fmt/print.go":    "package fmt",
+		"pkg/tool/x/compile":  "compiler",
+		"test/fixedbugs/x.go": "left out",
+		"src/go/test/keep.go": "a test folder below the top is kept",
+		"src/cmd/go/main.go":  "the toolchain's own source: left out",
+		"src/fmt/fmt_test.go": "left out",
+		"src/fmt/testdata/x":  "left out",
+		"src/vendor/x/y.go":   "package y",
 	}
 	for name, body := range files {
 		p := filepath.Join(goroot, filepath.FromSlash(name))
@@ -134,7 +138,12 @@ func TestGolangRootfs(t *testing.T) {
 	assert.Equal(t, "package fmt", fs["usr/local/go/src/fmt/print.go"].body)
 	assert.Equal(t, "go-binary", fs["usr/local/go/bin/go"].body)
 	assert.Equal(t, entry{typ: tar.TypeSymlink, mode: 0o777, link: "print.go"}, fs["usr/local/go/src/fmt/link.go"])
-	assert.Contains(t, fs, "usr/local/go/src/cmd/test/keep.go")
+	assert.Contains(t, fs, "usr/local/go/src/go/test/keep.go")
+	assert.Contains(t, fs, "usr/local/go/src/vendor/x/y.go")
+	assert.NotContains(t, fs, "usr/local/go/src/cmd/", "the toolchain's sources are left out")
+	assert.NotContains(t, fs, "usr/local/go/src/cmd/go/main.go")
+	assert.NotContains(t, fs, "usr/local/go/src/fmt/fmt_test.go", "the standard library's tests are left out")
+	assert.NotContains(t, fs, "usr/local/go/src/fmt/testdata/x")
 	assert.NotContains(t, fs, "usr/local/go/test/", "GOROOT's own test suite is left out")
 	assert.NotContains(t, fs, "usr/local/go/test/fixedbugs/x.go")
 	assert.Equal(t, int64(0o1777), fs["go/"].mode, "GOPATH is writable by any user")

@@ -168,3 +168,39 @@ func Files(t testing.TB, files map[string]string) string {
 	}
 	return dir
 }
+
+// Missing stops a test that needs something this machine lacks (an engine,
+// root, a second engine): in CI (CI=true), which provides all of them,
+// that is a failure; elsewhere the test is skipped, saying what is missing.
+func Missing(t testing.TB, what string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI: missing here: " + what)
+	}
+	t.Skip("missing here: " + what)
+}
+
+// NeedRoot stops a test that needs root (it starts an engine, or runs the
+// lab as another user) when the test process is not root, as Missing does.
+func NeedRoot(t testing.TB, why string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Missing(t, "root ("+why+")")
+	}
+}
+
+// NotApplicable skips a test whose case does not arise here (a real image
+// where the test needs a stand-in, a socket every user may open), in CI
+// too: nothing is missing, there is nothing to prove.
+func NotApplicable(t testing.TB, why string) {
+	t.Helper()
+	t.Skip("does not apply here: " + why)
+}
+
+// NotShort skips a slow test under go test -short, saying what it does.
+func NotShort(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test " + what)
+	}
+}
