@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -328,11 +329,34 @@ func (l *Lab) displayPath(path string) string {
 // ErrNoProject says the lab's files were not found.
 var ErrNoProject = errors.New("dockerfiles/lab.yaml not found here or above: run the lab from the folder that holds dockerfiles/lab.yaml, or point LAB_DOCKERFILES at the folder that holds your lab.yaml")
 
+// ErrUnreadable says the lab's files, or a folder above them, may not be
+// read by the user running the lab.
+var ErrUnreadable = errors.New("unreadable project")
+
+type unreadableError struct{ path string }
+
+func (e *unreadableError) Error() string {
+	return "cannot read " + e.path + ": permission denied: run the lab as a user who may read the project's folder, or let that user read it"
+}
+
+func (e *unreadableError) Is(target error) bool { return target == ErrUnreadable }
+
 // FindRoot returns dir or its nearest parent that holds the lab's files.
+// A folder the user may not read is named as such (ErrUnreadable), not as
+// one without the lab's files.
 func FindRoot(dir string) (string, error) {
+	start := dir
 	for {
-		if _, err := os.Stat(filepath.Join(dir, "dockerfiles", labfile.Name)); err == nil {
+		path := filepath.Join(dir, "dockerfiles", labfile.Name)
+		_, err := os.Stat(path)
+		if err == nil {
 			return dir, nil
+		}
+		if errors.Is(err, fs.ErrPermission) {
+			if rel, rerr := filepath.Rel(start, path); rerr == nil && !strings.HasPrefix(rel, "..") {
+				path = rel
+			}
+			return "", &unreadableError{path: filepath.ToSlash(path)}
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io/fs"
 	"math/big"
 	"net"
 	"os"
@@ -104,6 +105,7 @@ func forwardInto(t *testing.T, netns, addr string) string {
 // LAB_ENGINES beside the machine's engine; and each way it refuses, named
 // for what it is, exit 2, nothing touched.
 func TestEnginesReachedOverTLS(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	ca := newPKI(t, "lab-test-ca")
 	serverCert, serverKey := ca.issue(t, "server", true)
@@ -178,6 +180,7 @@ func TestEnginesReachedOverTLS(t *testing.T) {
 // TestAnEngineReachedOverPlainTCPIsNamed: a tcp:// engine without TLS works
 // and gets one line saying anyone who reaches the port controls it.
 func TestAnEngineReachedOverPlainTCPIsNamed(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	host := "tcp://" + forward(t, engineSocket(t))
 	o := task(t, []string{"DOCKER_HOST=" + host}, nil, "images")
@@ -189,15 +192,14 @@ func TestAnEngineReachedOverPlainTCPIsNamed(t *testing.T) {
 // TestTheSocketRefusedToAUser: a user who may not use the engine's socket
 // (not root, not in the docker group) is told so and what to do, exit 2.
 func TestTheSocketRefusedToAUser(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
-	if os.Geteuid() != 0 {
-		t.Skip("the test runs the lab as another user, which needs root")
-	}
+	testkit.NeedRoot(t, "the test runs the lab as another user")
 	sock := strings.TrimPrefix(engineSocket(t), "unix://")
 	fi, err := os.Stat(sock)
 	require.NoError(t, err)
 	if fi.Mode().Perm()&0o006 != 0 {
-		t.Skipf("%s is open to every user here", sock)
+		testkit.NotApplicable(t, sock+" is open to every user")
 	}
 	root, err := findTestRoot()
 	require.NoError(t, err)
@@ -212,17 +214,56 @@ func TestTheSocketRefusedToAUser(t *testing.T) {
 	require.NoError(t, err)
 	nb := filepath.Join(dir, "lab")
 	require.NoError(t, os.WriteFile(nb, data, 0o755))
-	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", nb, "clean")
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+sock, "HOME="+dir, "LAB_PROGRESS=plain", "XDG_CACHE_HOME="+dir)
+	// The lab's files where nobody may read them: the clone itself may sit
+	// in a folder only its owner reads.
+	project := filepath.Join(dir, "project")
+	copyTree(t, filepath.Join(root, "dockerfiles"), filepath.Join(project, "dockerfiles"))
+	copyTree(t, filepath.Join(root, "app"), filepath.Join(project, "app"))
+	asNobody := func(folder string) (string, int) {
+		cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", nb, "clean")
+		cmd.Dir = folder
+		cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+sock, "HOME="+dir, "LAB_PROGRESS=plain", "XDG_CACHE_HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		t.Logf("said: %s", out)
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, string(out))
+		return string(out), ee.ExitCode()
+	}
 	before := takeSnapshot(t)
-	out, err := cmd.CombinedOutput()
-	t.Logf("said: %s", out)
-	var ee *exec.ExitError
-	require.ErrorAs(t, err, &ee, string(out))
-	assert.Equal(t, 2, ee.ExitCode(), string(out))
-	assert.Contains(t, string(out), "permission denied on the socket "+sock)
-	assert.Contains(t, string(out), "docker group")
-	assert.NotContains(t, string(out), "start Docker")
+	out, code := asNobody(project)
+	assert.Equal(t, 2, code, out)
+	assert.Contains(t, out, "permission denied on the socket "+sock)
+	assert.Contains(t, out, "docker group")
+	assert.NotContains(t, out, "start Docker")
 	assert.Equal(t, before, takeSnapshot(t))
+
+	// A project folder the user may not read is named as one, not as a
+	// folder without the lab's files.
+	require.NoError(t, os.Chmod(filepath.Join(project, "dockerfiles"), 0o700))
+	out, code = asNobody(project)
+	assert.Equal(t, 2, code, out)
+	assert.Equal(t, "Error: cannot read dockerfiles/lab.yaml: permission denied: run the lab as a user who may read the project's folder, or let that user read it\n", out)
+	assert.Equal(t, before, takeSnapshot(t))
+}
+
+// copyTree copies the files under src to dst, readable by every user.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	require.NoError(t, filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	}))
 }

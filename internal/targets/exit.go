@@ -36,6 +36,7 @@ func ExitCode(err error) int {
 		errors.Is(err, engine.ErrTooOld),
 		errors.Is(err, lab.ErrBaseMissing),
 		errors.Is(err, lab.ErrNoProject),
+		errors.Is(err, lab.ErrUnreadable),
 		errors.Is(err, lab.ErrNotConfirmed),
 		errors.Is(err, lab.ErrBadCredentials),
 		errors.Is(err, enginelock.ErrBusy),
