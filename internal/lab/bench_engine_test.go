@@ -46,6 +46,7 @@ func haveBuildx(t *testing.T) string {
 // sides, and the CLI's side leaves its four tags, as the docker CLI sees
 // them. Both sides build in a repository of the test's own.
 func TestTheBenchMeasuresEachBuilderOnTheEngine(t *testing.T) {
+	testkit.Alone(t)
 	testkit.NeedEngine(t)
 	c, err := engine.Connect(t.Context())
 	testkit.EngineAnswered(t, err)

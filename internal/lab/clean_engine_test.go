@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 // the seed's `docker run multi-state:runtime` leaves one more. clean and the
 // whole lab remove only the last.
 func TestCleanLeavesTheUsersThingsAlone(t *testing.T) {
+	testkit.Alone(t)
 	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
 		t.Run(string(b), func(t *testing.T) {
 			// Dockerfiles of the test's own, so every image the lab builds
@@ -163,6 +165,7 @@ func handBuild(t *testing.T, sfx string) []string {
 // parents (the classic builder's cache of their own builds), and clean
 // keeps them too.
 func TestHandBuiltImagesSurviveALabBuild(t *testing.T) {
+	testkit.Alone(t)
 	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
 		t.Run(string(b), func(t *testing.T) {
 			l, out := realLab(t, settings.Settings{Builder: b})

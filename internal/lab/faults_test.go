@@ -162,6 +162,7 @@ func leftBehind(t *testing.T, before, after snapshot) string {
 		parts = append(parts, "no images")
 	}
 	if n := added(before.files, after.files); n > 0 {
+		t.Logf("files added: %v (before: %v)", after.files, before.files)
 		parts = append(parts, fmt.Sprintf("%d files", n))
 	} else {
 		parts = append(parts, "no files")
@@ -185,6 +186,14 @@ func beforeBuild(line string) func(string, string) string {
 	}
 }
 
+// afterBuild inserts a line after the Dockerfiles' `RUN go build`: a step
+// no cache holds, that leaves the compiled app (and its cache) as it was.
+func afterBuild(line string) func(string, string) string {
+	return func(_, text string) string {
+		return strings.Replace(text, "RUN     go build -o helloworld", "RUN     go build -o helloworld\n"+line, 1)
+	}
+}
+
 // engineSocket is the unix socket of the engine under test.
 func engineSocket(t *testing.T) string {
 	h := os.Getenv("DOCKER_HOST")
@@ -194,7 +203,7 @@ func engineSocket(t *testing.T) string {
 	case strings.HasPrefix(h, "unix://"):
 		return strings.TrimPrefix(h, "unix://")
 	}
-	t.Skipf("DOCKER_HOST=%s is not a unix socket; the proxy needs one", h)
+	testkit.NotApplicable(t, "DOCKER_HOST="+h+" is not a unix socket; the proxy needs one")
 	return ""
 }
 
@@ -274,9 +283,17 @@ type faultRow struct {
 }
 
 func TestFaults(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	var rows []faultRow
+	// record notes what a fault left behind. A run that reached no build
+	// has nothing in flight on the engine, so one look tells; after a
+	// build, settled waits until the engine stops changing (a cancelled
+	// build's container goes a moment later).
 	record := func(fault string, o outcome, before snapshot) {
+		rows = append(rows, faultRow{fault: fault, saw: o.said(), code: o.code, took: o.took, left: leftBehind(t, before, takeSnapshot(t))})
+	}
+	recordBuilt := func(fault string, o outcome, before snapshot) {
 		rows = append(rows, faultRow{fault: fault, saw: o.said(), code: o.code, took: o.took, left: leftBehind(t, before, settled(t))})
 	}
 	// Built lab images, so the tests can see that no tag moves.
@@ -364,7 +381,7 @@ func TestFaults(t *testing.T) {
 			after := takeSnapshot(t)
 			assert.Equal(t, before.containers, after.containers, "%s: no intermediate container left", b)
 			assert.Equal(t, v1, labIDs(t)["v1"], "%s: no tag moved to a broken image", b)
-			record("the app does not compile ("+b+")", o, before)
+			recordBuilt("the app does not compile ("+b+")", o, before)
 		}
 
 		// All four, classic: v2, builder and runtime were sent with v1,
@@ -380,7 +397,7 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, ids, labIDs(t), "no tag moved")
 		assert.Eventually(t, func() bool { return builderTempDirs(t) <= unpacked }, 10*time.Second, 200*time.Millisecond,
 			"the engine removed the held builds' unpacked contexts")
-		record("the app does not compile, `build` of all four (classic)", o, before)
+		recordBuilt("the app does not compile, `build` of all four (classic)", o, before)
 	})
 
 	t.Run("interrupted", func(t *testing.T) {
@@ -407,7 +424,7 @@ func TestFaults(t *testing.T) {
 			}, 20*time.Second, 500*time.Millisecond, "%s: no container left", c.name)
 			assert.Equal(t, v1, labIDs(t)["v1"], c.name)
 			assert.Equal(t, ids, labIDs(t), "%s: no tag moved", c.name)
-			record(c.name, o, before)
+			recordBuilt(c.name, o, before)
 			rerun := task(t, []string{"LAB_BUILDER=" + c.builder}, nil, "build:v1")
 			assert.Equal(t, 0, rerun.code, "%s: the next run succeeds: %s", c.name, rerun.stderr)
 		}
@@ -430,7 +447,7 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, 130, o.code, o.stderr)
 		after := settled(t)
 		assert.Equal(t, ids, labIDs(t), "no tag moved")
-		record("Ctrl-C during a cold classic build (a changed app)", o, before)
+		recordBuilt("Ctrl-C during a cold classic build (a changed app)", o, before)
 		var left []string
 		for _, id := range after.images {
 			if !slices.Contains(before.images, id) {
@@ -457,7 +474,7 @@ func TestFaults(t *testing.T) {
 		assert.Contains(t, o.stderr, "the build output ended before the image was built (was the connection to the engine lost?)")
 		assert.Less(t, o.took, 60*time.Second)
 		assert.Equal(t, v1, labIDs(t)["v1"])
-		record("connection to the engine cut mid-build", o, before)
+		recordBuilt("connection to the engine cut mid-build", o, before)
 		rerun := task(t, nil, nil, "build:v1")
 		assert.Equal(t, 0, rerun.code, rerun.stderr)
 	})
@@ -482,7 +499,7 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, ids["v1"], ids["runtime"])
 		assert.NotEqual(t, ids["builder"], ids["runtime"])
 		outs[1].took = max(outs[0].took, outs[1].took)
-		record("two `build` at the same time", outs[1], before)
+		recordBuilt("two `build` at the same time", outs[1], before)
 	})
 
 	var table strings.Builder
@@ -572,6 +589,7 @@ var cachedSteps = regexp.MustCompile(`(\d+) cached build steps \((\d+) in the la
 // TestTTYProgressInATerminal runs a build in a real terminal (tmux) and reads
 // the screen: BuildKit's tty display, as `docker build` shows it.
 func TestTTYProgressInATerminal(t *testing.T) {
+	testkit.Alone(t)
 	screen := inTerminal(t, "build:v1", "multi-state:v1 = ", 50)
 	// The header is BuildKit's tty frame. Its FINISHED mark is not asserted:
 	// engine 20.10 can leave one cached vertex without a completed time, and
@@ -600,6 +618,7 @@ func TestMaskFaultRowKeepsWhatMatters(t *testing.T) {
 // which run side by side, share one, each step under its image's name, as
 // docker buildx bake shows its targets; their result lines follow.
 func TestBuildsTogetherShareOneLiveDisplay(t *testing.T) {
+	testkit.Alone(t)
 	screen := inTerminal(t, "build", "multi-state:runtime = ", 150)
 	s := string(screen)
 	assert.Len(t, regexp.MustCompile(`\[\+\] Building [\d.]+s \(\d+/\d+\)`).FindAllString(s, -1), 2,

@@ -26,10 +26,7 @@ func secondEngineForFleet(t *testing.T) string {
 	testkit.NeedEngine(t)
 	e := os.Getenv("LAB_TEST_ENGINE_2")
 	if e == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI names a second engine in LAB_TEST_ENGINE_2 (.ci/run starts one)")
-		}
-		t.Skip("LAB_TEST_ENGINE_2 names no second engine (scripts/engine29.sh start NAME containerd gives one)")
+		testkit.Missing(t, "a second engine in LAB_TEST_ENGINE_2 (scripts/engine29.sh start NAME containerd gives one; .ci/run starts it)")
 	}
 	return e
 }
@@ -65,6 +62,7 @@ type junitDoc struct {
 // list: exit 2, its own testsuite with an error, the two others still
 // reported passing.
 func TestLabOnSeveralEngines(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	second := secondEngineForFleet(t)
 	// The third is named as a teacher names a student's engine: by a
@@ -134,12 +132,13 @@ func TestLabOnSeveralEngines(t *testing.T) {
 // row fails, the machine's engine finishes and is reported passing, and
 // the exit code is not 0.
 func TestAnEngineStoppedMidRun(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	e := startSecondEngine(t)
 	second := "unix://" + e.sock
 	first := machineEngine()
 	// A cold step of 20 s on both engines: the second is stopped in it.
-	slow := labDockerfiles(t, beforeBuild("RUN     sleep 20 && echo "+randomSuffix(t)))
+	slow := labDockerfiles(t, afterBuild("RUN     sleep 20 && echo "+randomSuffix(t)))
 	path := filepath.Join(t.TempDir(), "r.xml")
 	stopped := make(chan struct{})
 	go func() {
@@ -178,6 +177,7 @@ func TestAnEngineStoppedMidRun(t *testing.T) {
 // assertions, the summary follows, and each engine's whole output is in a
 // log file of its own instead of on the screen.
 func TestTheBoardInATerminal(t *testing.T) {
+	testkit.Alone(t)
 	second := secondEngineForFleet(t)
 	first := machineEngine()
 	// A step of a few seconds, so the board is seen while it builds.
@@ -223,6 +223,7 @@ func TestTheBoardInATerminal(t *testing.T) {
 // runs in a container): exit 130 within seconds, and on each engine no
 // container is left and no lab tag moved.
 func TestCtrlCStopsEveryEngine(t *testing.T) {
+	testkit.Alone(t)
 	for _, builder := range []string{"buildkit", "classic"} {
 		t.Run(builder, func(t *testing.T) { ctrlCOnEngines(t, builder) })
 	}
@@ -297,6 +298,7 @@ func ctrlCOnEngines(t *testing.T, builder string) {
 // client's settings are the test's own (an `ssh` first on PATH that adds
 // them): nothing of the user's ssh folder is read or written.
 func TestLabOverSSH(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	second := secondEngineForFleet(t)
 	ssh, path, log := startSSHD(t)
@@ -335,9 +337,7 @@ func startSSHD(t *testing.T) (url, bin, log string) {
 	for _, tool := range []string{sshd, "/usr/bin/ssh", "/usr/bin/ssh-keygen"} {
 		testkit.NeedTool(t, tool, testkit.InstallTestTools)
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("the ssh engine test logs in as root")
-	}
+	testkit.NeedRoot(t, "the ssh engine test logs in as root")
 	dir := t.TempDir()
 	for _, k := range []string{"id", "host"} {
 		run(t, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", filepath.Join(dir, k))
@@ -370,6 +370,7 @@ func startSSHD(t *testing.T) (url, bin, log string) {
 // TestAnSSHEngineThatRefusesTheKey: an ssh:// engine whose sshd refuses the
 // key ssh offers is named for that, exit 2, with what to try first.
 func TestAnSSHEngineThatRefusesTheKey(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	url, _, log := startSSHD(t)
 	dir := t.TempDir()

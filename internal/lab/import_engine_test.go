@@ -99,6 +99,7 @@ func goTool(t *testing.T, dir string, env []string, args ...string) (string, err
 // one and an untagged one, both labelled as the seed's lab labels them)
 // are left alone.
 func TestAnotherRepositoryImportsTheTargets(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	repo := "team-service-" + randomSuffix(t)
 	dir := teamModule(t, repo)

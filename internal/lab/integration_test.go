@@ -34,7 +34,9 @@ import (
 // engine they skip, except in CI (CI=true), where they fail.
 
 func TestMain(m *testing.M) {
-	if flag.Parse(); os.Getenv("CI") == "true" && !testing.Short() {
+	flag.Parse()
+	testkit.RoomsParallel()
+	if os.Getenv("CI") == "true" && !testing.Short() {
 		// Make the stand-ins from nothing, as a new machine does.
 		if err := removeStandinsFirst(); err != nil {
 			fmt.Fprintln(os.Stderr, "integration setup:", err)
@@ -144,6 +146,7 @@ func labContainers(t *testing.T) string {
 }
 
 func TestLabEndToEnd(t *testing.T) {
+	testkit.Alone(t)
 	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
 		t.Run(string(b), func(t *testing.T) {
 			l, out := realLab(t, settings.Settings{Builder: b})
@@ -219,10 +222,10 @@ func TestLabEndToEnd(t *testing.T) {
 }
 
 func TestVerifyFailsWhenATagIsMissing(t *testing.T) {
+	testkit.Alone(t)
 	l, out := realLab(t, settings.Settings{Builder: settings.BuildKit})
 	ctx := t.Context()
-	im, _ := l.Def.ImageNamed("runtime")
-	_, err := l.Build(ctx, im)
+	_, err := l.BuildAll(ctx)
 	require.NoError(t, err)
 	docker(t, "image", "rm", Repository+":builder")
 	t.Cleanup(func() { _, _ = l.Build(context.Background(), l.Images()[2]) })
@@ -241,6 +244,7 @@ func randomSuffix(t *testing.T) string {
 }
 
 func TestCleanAllRefusesWithoutConfirmation(t *testing.T) {
+	testkit.Alone(t)
 	l, out := realLab(t, settings.Settings{Confirm: "please"})
 	require.NoError(t, l.EnsureBases(t.Context()), "something for clean:all to leave alone")
 	images := func() []string { return engineImages(t) }
@@ -255,6 +259,7 @@ func TestCleanAllRefusesWithoutConfirmation(t *testing.T) {
 }
 
 func TestStandinsOnEngine(t *testing.T) {
+	testkit.Alone(t)
 	l, out := realLab(t, settings.Settings{Base: settings.BaseStandin})
 	ctx := t.Context()
 	require.NoError(t, l.EnsureBases(ctx))
@@ -284,6 +289,7 @@ func TestStandinsOnEngine(t *testing.T) {
 }
 
 func TestRunInterruptedRemovesItsContainer(t *testing.T) {
+	testkit.Alone(t)
 	l, _ := realLab(t, settings.Settings{})
 	require.NoError(t, l.EnsureBases(t.Context()))
 	ref := "labtest-sleeper-" + randomSuffix(t) + ":latest"
@@ -314,11 +320,12 @@ func TestRunInterruptedRemovesItsContainer(t *testing.T) {
 }
 
 func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
+	testkit.Alone(t)
 	l, out := realLab(t, settings.Settings{})
 	ctx := t.Context()
 	require.NoError(t, l.EnsureBases(ctx))
 	if b, _, _ := l.InspectBase(ctx, "alpine:latest"); !b.Standin {
-		t.Skip("alpine:latest is a real image here; the lab never removes it")
+		testkit.NotApplicable(t, "alpine:latest is a real image here; the lab never removes it")
 	}
 	require.NoError(t, l.Clean(ctx))
 	require.NoError(t, l.RemoveStandins(ctx))
@@ -337,6 +344,7 @@ func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
 }
 
 func TestReportsOnEngine(t *testing.T) {
+	testkit.Alone(t)
 	l, _ := realLab(t, settings.Settings{})
 	_, err := l.BuildAll(t.Context())
 	require.NoError(t, err)
@@ -410,6 +418,7 @@ func TestReportsOnEngine(t *testing.T) {
 }
 
 func TestSizesOnEngine(t *testing.T) {
+	testkit.Alone(t)
 	l, out := realLab(t, settings.Settings{})
 	_, err := l.BuildAll(t.Context())
 	require.NoError(t, err)
@@ -440,6 +449,7 @@ func TestSizesOnEngine(t *testing.T) {
 }
 
 func TestCompareOnEngine(t *testing.T) {
+	testkit.Alone(t)
 	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
 		t.Run(string(b), func(t *testing.T) {
 			l, out := realLab(t, settings.Settings{Builder: b, Progress: progress.Quiet})
@@ -471,6 +481,7 @@ func TestCompareOnEngine(t *testing.T) {
 }
 
 func TestWalkthroughRunsStraightThroughInCI(t *testing.T) {
+	testkit.Alone(t)
 	l, _ := realLab(t, settings.Settings{})
 	o := task(t, []string{"CI=true", "LAB_STEP=1", "LAB_PROGRESS=quiet"}, nil, "walkthrough")
 	require.Equal(t, 0, o.code, o.stdout+o.stderr)
@@ -486,6 +497,7 @@ func TestWalkthroughRunsStraightThroughInCI(t *testing.T) {
 }
 
 func TestVerifyRebuildOnEngine(t *testing.T) {
+	testkit.Alone(t)
 	for _, b := range []settings.Builder{settings.BuildKit, settings.Classic} {
 		t.Run(string(b), func(t *testing.T) {
 			l, out := realLab(t, settings.Settings{Builder: b, Progress: progress.Quiet})
@@ -510,6 +522,7 @@ func TestVerifyRebuildOnEngine(t *testing.T) {
 // images have no label, only the lab's record; when a later build moves the
 // tag, that build removes the old image at once.
 func TestSwitchingBuildersLeavesNoUnlabelledImage(t *testing.T) {
+	testkit.Alone(t)
 	// Dockerfiles of the test's own, so the classic images are new ones the
 	// lab commits (and records), not byte-identical ones found in the cache.
 	dir := labDockerfiles(t, labelEachStage("switch", randomSuffix(t)))

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"fmt"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +19,7 @@ import (
 // with a copy of v2.Dockerfile, and runs the targets as a user does: build
 // builds it, verify names it, clean removes it. No Go changes.
 func TestAFifthImageIsOneEntry(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	dir := labDockerfiles(t, func(name, text string) string {
 		if name == "lab.yaml" {
@@ -43,20 +45,21 @@ func TestAFifthImageIsOneEntry(t *testing.T) {
 			assert.Contains(t, o.stdout, "expected: multi-state:v1, multi-state:v2, multi-state:builder, multi-state:runtime, multi-state:v3\n      actual:   all present")
 			assert.Contains(t, o.stdout, "10 of 10 assertions passed")
 
+			// build:image builds one image by its lab file name: with
+			// multi-state:v3 untagged, it tags it again.
+			docker(t, "image", "rm", Repository+":v3")
+			require.NotContains(t, labIDs(t), "v3")
+			o = task(t, env, nil, "build:image", "v3")
+			require.Equal(t, 0, o.code, o.stdout+o.stderr)
+			assert.Equal(t, ids["v3"], labIDs(t)["v3"])
+			o = task(t, env, nil, "build:image", "v9")
+			assert.Equal(t, 2, o.code)
+			assert.Equal(t, fmt.Sprintf("Error: invalid lab file: %s names no image \"v9\" (its images: v1, v2, builder, runtime, v3)\n", filepath.Join(dir, "lab.yaml")), o.stderr)
+
 			o = task(t, env, nil, "clean")
 			require.Equal(t, 0, o.code, o.stdout+o.stderr)
 			assert.Contains(t, o.stdout, "untagged multi-state:v3")
 			assert.Empty(t, labIDs(t), "no multi-state tag is left")
-
-			// build:image builds one image by its lab file name.
-			o = task(t, env, nil, "build:image", "v3")
-			require.Equal(t, 0, o.code, o.stdout+o.stderr)
-			assert.Contains(t, labIDs(t), "v3")
-			o = task(t, env, nil, "build:image", "v9")
-			assert.Equal(t, 2, o.code)
-			assert.Equal(t, fmt.Sprintf("Error: invalid lab file: %s names no image \"v9\" (its images: v1, v2, builder, runtime, v3)\n", filepath.Join(dir, "lab.yaml")), o.stderr)
-			o = task(t, env, nil, "clean")
-			require.Equal(t, 0, o.code, o.stdout+o.stderr)
 		})
 	}
 }
@@ -65,6 +68,7 @@ func TestAFifthImageIsOneEntry(t *testing.T) {
 // lab.yaml and its line, before any engine call; the docker CLI sees the
 // same images and containers after.
 func TestALabFileThatNamesAMissingDockerfileChangesNothing(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	dir := labDockerfiles(t, func(name, text string) string {
 		if name == "lab.yaml" {

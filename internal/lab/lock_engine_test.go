@@ -77,17 +77,18 @@ func waitForLockOf(t *testing.T, pid int) {
 }
 
 // TestTwoRunsOnOneEngineTakeTurns: two `go tool mage` runs at once on one
-// engine from a cold build cache, the second started while the first holds
+// engine, each with a step no cache holds, the second started while the first holds
 // the engine: both pass 10 of 10, and the second says it waited for the
 // first.
 func TestTwoRunsOnOneEngineTakeTurns(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	host, _ := os.Hostname()
 	for _, builder := range []string{"buildkit", "classic"} {
 		t.Run(builder, func(t *testing.T) {
-			// A step no cache holds: the first run builds cold, and the
+			// A step no cache holds: the first run builds it, and the
 			// second starts while it does.
-			cold := labDockerfiles(t, beforeBuild("RUN     echo "+randomSuffix(t)))
+			cold := labDockerfiles(t, afterBuild("RUN     echo "+randomSuffix(t)))
 			env := []string{"LAB_BUILDER=" + builder, "LAB_DOCKERFILES=" + cold}
 			first := startTask(t, env)
 			waitForLockOf(t, first.cmd.Process.Pid)
@@ -110,6 +111,7 @@ func TestTwoRunsOnOneEngineTakeTurns(t *testing.T) {
 // lock back; the next run on the same host sees that its process is gone,
 // takes the lock over at once, says so, and passes.
 func TestAKilledHolderIsTakenOver(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	killed := startTask(t, nil, "build")
 	pid := killed.cmd.Process.Pid
@@ -131,6 +133,7 @@ func TestAKilledHolderIsTakenOver(t *testing.T) {
 // engine from longer than LAB_LOCK_TIMEOUT exits 2 naming the holder, and
 // changes nothing; Ctrl-C while waiting exits 130, also changing nothing.
 func TestAWaitThatOutlastsLAB_LOCK_TIMEOUT(t *testing.T) {
+	testkit.Alone(t)
 	l, _ := realLab(t, settings.Settings{})
 	ctx := t.Context()
 	// Held by this test's process, which lives: no stale lock to take over.
@@ -158,6 +161,7 @@ func TestAWaitThatOutlastsLAB_LOCK_TIMEOUT(t *testing.T) {
 // TestCleanAllKeepsTheLock: clean:all, confirmed, removes every container
 // and image but the lock it holds, and says it kept it.
 func TestCleanAllKeepsTheLock(t *testing.T) {
+	testkit.OwnEngine(t)
 	e := startSecondEngine(t)
 	host := "unix://" + e.sock
 	o := task(t, []string{"DOCKER_HOST=" + host, "LAB_CONFIRM=clean-all"}, nil, "clean:all")
@@ -175,6 +179,7 @@ func TestCleanAllKeepsTheLock(t *testing.T) {
 // that another run holds, that engine's row waits, the other engine goes on
 // and passes, and the held engine passes once the lock is given back.
 func TestAHeldEngineWaitsItsTurnInAFleet(t *testing.T) {
+	testkit.Alone(t)
 	l, _ := realLab(t, settings.Settings{})
 	second := secondEngineForFleet(t)
 	held, err := enginelock.Acquire(t.Context(), l.Client, enginelock.Options{Target: "a student's run"})
@@ -223,6 +228,7 @@ func (c *createFirst) ContainerCreate(ctx context.Context, cfg *container.Config
 // it back over and over, all at once: never two holders at a time, and one
 // free lock container at the end, as the docker CLI sees it.
 func TestRunsThatFindNoLockTakeTurns(t *testing.T) {
+	testkit.OwnEngine(t)
 	e := startSecondEngine(t)
 	host := "unix://" + e.sock
 	c, err := client.NewClientWithOpts(client.WithHost(host), client.WithAPIVersionNegotiation())

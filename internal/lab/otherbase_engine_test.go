@@ -16,6 +16,7 @@ import (
 // replaces, exits 2 before any build starts, naming the image, the
 // Dockerfile's line and the ways to provide it; nothing is built.
 func TestABaseNoOneCanProvideStopsBeforeAnyBuild(t *testing.T) {
+	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	absent := "lab-absent-" + randomSuffix(t) + ":bookworm-slim"
 	repo := "other-base-" + randomSuffix(t)

@@ -92,6 +92,7 @@ func dockerConfig(t *testing.T, addr, user, pass string) string {
 }
 
 func TestBuildFromARegistry(t *testing.T) {
+	testkit.Alone(t)
 	l, _ := realLab(t, settings.Settings{})
 	testkit.NeedTool(t, "docker-registry", testkit.InstallTestTools)
 	ctx := t.Context()

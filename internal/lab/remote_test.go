@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"context"
 	"io"
 	"net"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -38,9 +36,7 @@ func startSecondEngineWith(t *testing.T, daemonJSON string, flags ...string) *se
 	testkit.NeedTool(t, "dockerd", "a second engine runs the machine's dockerd: scripts/start-engine.sh installs it")
 	testkit.NeedTool(t, "ip", "Debian's iproute2 makes the network namespace")
 	testkit.NeedTool(t, "nsenter", "Debian's util-linux starts dockerd in it")
-	if os.Geteuid() != 0 {
-		t.Skip("a second engine needs root")
-	}
+	testkit.NeedRoot(t, "a second engine needs it")
 	sfx := randomSuffix(t)
 	// Short paths: a unix socket's path has a length limit.
 	dir, err := os.MkdirTemp("", "lab2-")
@@ -154,29 +150,15 @@ func forwardTo(t *testing.T, dial func() (net.Conn, error)) string {
 }
 
 func TestLabOnARemoteEngine(t *testing.T) {
-	l, _ := realLab(t, settings.Settings{})
-	ctx := t.Context()
-	require.NoError(t, l.EnsureBases(ctx))
+	testkit.OwnEngine(t)
+	_, _ = realLab(t, settings.Settings{}) // the machine's engine answers
+	machineID := docker(t, "info", "--format", "{{.ID}}")
 	e := startSecondEngine(t)
 	addr := forward(t, e.sock)
 	host := "tcp://" + addr
 
-	// Load the base images into the second engine through the API.
-	remote, err := client.NewClientWithOpts(client.WithHost(host), client.WithAPIVersionNegotiation())
-	require.NoError(t, err)
-	defer remote.Close()
-	local, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
-	require.NoError(t, err)
-	defer local.Close()
-	saved, err := local.ImageSave(ctx, DefaultBaseRefs)
-	require.NoError(t, err)
-	loaded, err := remote.ImageLoad(ctx, saved)
-	require.NoError(t, err)
-	_, err = io.Copy(io.Discard, loaded.Body)
-	require.NoError(t, err)
-	loaded.Body.Close()
-	saved.Close()
-
+	// The second engine starts empty: the first run makes its stand-ins
+	// there, through the API, as on any engine no registry reaches.
 	// BuildKit through DOCKER_HOST; the classic builder through a docker CLI
 	// context that names the same engine.
 	cfg := testkit.DockerContext(t, "labremote", host, true)
@@ -194,7 +176,7 @@ func TestLabOnARemoteEngine(t *testing.T) {
 	assert.Equal(t, remoteID, docker(t, "-H", host, "image", "inspect", "--format", "{{.ID}}", Repository+":v1"))
 	assert.Contains(t, docker(t, "-H", host, "history", "--no-trunc", Repository+":runtime"), "#(nop)",
 		"the last run, through the context, built there with the classic builder")
-	err = exec.Command("docker", "image", "inspect", remoteID).Run()
+	err := exec.Command("docker", "image", "inspect", remoteID).Run()
 	assert.Error(t, err, "the remote build's image is not on the machine's own engine")
 
 	// clean:all, confirmed, empties the second engine: the seed's literal
@@ -206,9 +188,10 @@ func TestLabOnARemoteEngine(t *testing.T) {
 	assert.Empty(t, engineContainers(t, "-H", host))
 	assert.Contains(t, o.stdout, "kept the lab's lock")
 
-	// The machine's own engine still builds afterwards.
+	// Stopping it leaves the machine's own engine as it was: the same
+	// engine answers, and its docker0 (which a second engine started in the
+	// machine's namespace would take) is still there.
 	e.stop()
-	im, _ := l.Def.ImageNamed("v1")
-	_, err = l.Build(context.Background(), im)
-	assert.NoError(t, err)
+	assert.Equal(t, machineID, docker(t, "info", "--format", "{{.ID}}"))
+	run(t, "ip", "link", "show", "docker0")
 }

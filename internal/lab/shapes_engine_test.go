@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -27,6 +28,7 @@ var shapeMarker = regexp.MustCompile(`WORKDIR /src|/hello\b`)
 // builder refuses the BuildKit-only shape before building anything, naming
 // the line.
 func TestShapesBuild(t *testing.T) {
+	testkit.Beside(t)
 	_, _ = realLab(t, settings.Settings{})
 	removeShapeImages(t)
 	t.Cleanup(func() { removeShapeImages(t) })

@@ -21,6 +21,7 @@ import (
 // image the builds made, deps and its step included, with each builder, and
 // exits 0.
 func TestOneCleanTakesAStageChain(t *testing.T) {
+	testkit.Beside(t)
 	_, _ = realLab(t, settings.Settings{})
 	marker := "chain-" + randomSuffix(t)
 	repo := "stage-chain-" + randomSuffix(t)

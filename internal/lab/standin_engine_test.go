@@ -24,6 +24,7 @@ import (
 // serves library/alpine, the next run pulls the real image, which takes the
 // tag, and removes the stand-in, saying so.
 func TestAStandinGivesWayWhenTheMirrorServesTheImage(t *testing.T) {
+	testkit.OwnEngine(t)
 	testkit.NeedTool(t, "docker-registry", testkit.InstallTestTools)
 	// The engine's own network namespace: port 5000 there is free.
 	const mirror = "127.0.0.1:5000"

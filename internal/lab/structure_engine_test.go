@@ -3,6 +3,7 @@ package lab
 import (
 	"encoding/json"
 	"encoding/xml"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,6 +37,7 @@ type cstVerdict struct {
 // verify exits 1, and the JUnit report holds one testcase per CST test
 // under CST's name.
 func TestStructureTestsAgreeWithCST(t *testing.T) {
+	testkit.Beside(t)
 	_, _ = realLab(t, settings.Settings{})
 	dir, err := filepath.Abs(filepath.Join("testdata", "structure"))
 	require.NoError(t, err)

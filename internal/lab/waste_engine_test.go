@@ -70,6 +70,7 @@ type diveExport struct {
 // rules. verify fails (exit 1) on the rules and on a size budget below the
 // image's size, with expected and actual in MiB.
 func TestWasteAgreesWithDive(t *testing.T) {
+	testkit.Beside(t)
 	l, _ := realLab(t, settings.Settings{})
 	testkit.NeedTool(t, "dive", "scripts/install-test-tools.sh builds it")
 	repo := "waste-" + randomSuffix(t)
@@ -166,6 +167,7 @@ func yamlDecode(text string, v any) error {
 // containerd image store, where dive 0.13.1 cannot read the layers): the
 // lab's figures for the image are the same on both.
 func TestWasteIsTheSameOnTheContainerdStore(t *testing.T) {
+	testkit.Alone(t)
 	l, _ := realLab(t, settings.Settings{})
 	second := secondEngineForFleet(t)
 	repo := "waste-" + randomSuffix(t)

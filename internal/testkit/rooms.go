@@ -1,0 +1,87 @@
+package testkit
+
+import (
+	"flag"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// Rooms let the engine tests of one test process run side by side where
+// they cannot see each other, and alone where they could. Each such test
+// says at its start which room it works in, and is then run in parallel
+// with the tests of the rooms it shares nothing with:
+//
+//   - Alone: the machine's engine to itself. A test that compares a
+//     snapshot of the whole engine before and after, takes or waits for the
+//     lab's lock, builds the seed's own multi-state images, or removes the
+//     stand-ins no other test may be working on at the time.
+//   - Beside: the machine's engine, under image names of the test's own
+//     (its own lab file's repositories), beside other Beside tests; never
+//     beside an Alone one.
+//   - OwnEngine: an engine of the test's own (a second dockerd in a network
+//     namespace); the machine's engine it only reads. One such test at a
+//     time, beside whatever runs on the machine's engine.
+//
+// A test may be in Beside and OwnEngine both. A test that says nothing
+// runs before every test that does, one at a time, as go test runs tests.
+var (
+	machine sync.RWMutex
+	own     sync.Mutex
+)
+
+// Alone runs t in parallel with the tests of other rooms, and with the
+// machine's engine its own.
+func Alone(t *testing.T) {
+	t.Helper()
+	runParallel(t)
+	machine.Lock()
+	t.Cleanup(machine.Unlock)
+}
+
+// Beside runs t in parallel with the other Beside tests and the OwnEngine
+// ones, never with an Alone test.
+func Beside(t *testing.T) {
+	t.Helper()
+	runParallel(t)
+	machine.RLock()
+	t.Cleanup(machine.RUnlock)
+}
+
+// OwnEngine runs t in parallel with the tests on the machine's engine, one
+// OwnEngine test at a time.
+func OwnEngine(t *testing.T) {
+	t.Helper()
+	runParallel(t)
+	own.Lock()
+	t.Cleanup(own.Unlock)
+}
+
+// runParallel calls t.Parallel once for t, whichever rooms it takes.
+func runParallel(t *testing.T) {
+	parallel.Lock()
+	first := !parallelTests[t]
+	parallelTests[t] = true
+	parallel.Unlock()
+	if first {
+		t.Parallel()
+	}
+}
+
+var (
+	parallel      sync.Mutex
+	parallelTests = map[*testing.T]bool{}
+)
+
+// RoomsParallel raises go test's -parallel, unless the command line set
+// it, so that a test waiting for its room holds none of the places the
+// other rooms' tests need: the rooms, not -parallel, say what runs at once.
+// Call it from TestMain after flag.Parse.
+func RoomsParallel() {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if f := flag.Lookup("test.parallel"); f != nil && !set {
+		_ = f.Value.Set(strconv.Itoa(max(8, 4*runtime.GOMAXPROCS(0))))
+	}
+}
