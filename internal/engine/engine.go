@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,6 +31,7 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/api/types/versions"
 	"github.com/docker/docker/client"
+	"github.com/docker/go-connections/tlsconfig"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -85,12 +87,18 @@ const pingTimeout = 5 * time.Second
 // the docker CLI's current context (DOCKER_CONTEXT, or currentContext in
 // its config file), read with the CLI's own context store, so its TLS
 // files and skip-verify apply; else the default socket. It negotiates the
-// API version and checks that the engine answers.
+// API version and checks that the engine answers. It reads the process's
+// environment; ConnectEnv reads the one given.
 func Connect(ctx context.Context) (*client.Client, error) {
-	if host := os.Getenv("DOCKER_HOST"); host != "" {
-		return connect(ctx, envEndpoint(host, "DOCKER_HOST="+host))
+	return ConnectEnv(ctx, os.Getenv)
+}
+
+// ConnectEnv is Connect with the environment read through getenv.
+func ConnectEnv(ctx context.Context, getenv func(string) string) (*client.Client, error) {
+	if host := getenv("DOCKER_HOST"); host != "" {
+		return connect(ctx, envEndpoint(host, "DOCKER_HOST="+host, getenv))
 	}
-	ep, err := contextEndpoint(os.Getenv("DOCKER_CONTEXT"))
+	ep, err := contextEndpoint(getenv("DOCKER_CONTEXT"), getenv)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
@@ -101,10 +109,15 @@ func Connect(ctx context.Context) (*client.Client, error) {
 // does: target is an engine URL (unix://, tcp://, ssh://, npipe://) or a
 // docker CLI context's name.
 func ConnectTo(ctx context.Context, target string) (*client.Client, error) {
+	return ConnectToEnv(ctx, target, os.Getenv)
+}
+
+// ConnectToEnv is ConnectTo with the environment read through getenv.
+func ConnectToEnv(ctx context.Context, target string, getenv func(string) string) (*client.Client, error) {
 	if strings.Contains(target, "://") {
-		return connect(ctx, envEndpoint(target, target))
+		return connect(ctx, envEndpoint(target, target, getenv))
 	}
-	ep, err := contextEndpoint(target)
+	ep, err := contextEndpoint(target, getenv)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
@@ -123,17 +136,46 @@ type endpoint struct {
 
 // envEndpoint reaches host with the environment's TLS settings, as the
 // docker CLI does with DOCKER_HOST.
-func envEndpoint(host, source string) endpoint {
-	ep := endpoint{host: host, source: source, opts: []client.Opt{client.FromEnv, client.WithHost(host)}}
-	if os.Getenv("DOCKER_TLS_VERIFY") != "" {
+func envEndpoint(host, source string, getenv func(string) string) endpoint {
+	ep := endpoint{host: host, source: source, opts: append(fromEnv(getenv), client.WithHost(host))}
+	if getenv("DOCKER_TLS_VERIFY") != "" {
 		ep.tls = true
-		dir := os.Getenv("DOCKER_CERT_PATH")
+		dir := getenv("DOCKER_CERT_PATH")
 		if dir == "" {
-			dir = config.Dir()
+			dir = registryauth.ConfigDirEnv(getenv)
 		}
 		ep.ca = filepath.Join(dir, "ca.pem")
 	}
 	return ep
+}
+
+// fromEnv is client.FromEnv with the environment read through getenv:
+// DOCKER_CERT_PATH's TLS files (verified when DOCKER_TLS_VERIFY is set)
+// and DOCKER_API_VERSION. DOCKER_HOST is the caller's.
+func fromEnv(getenv func(string) string) []client.Opt {
+	var opts []client.Opt
+	if dir := getenv("DOCKER_CERT_PATH"); dir != "" {
+		verify := getenv("DOCKER_TLS_VERIFY") != ""
+		opts = append(opts, func(c *client.Client) error {
+			tc, err := tlsconfig.Client(tlsconfig.Options{
+				CAFile:             filepath.Join(dir, "ca.pem"),
+				CertFile:           filepath.Join(dir, "cert.pem"),
+				KeyFile:            filepath.Join(dir, "key.pem"),
+				InsecureSkipVerify: !verify,
+			})
+			if err != nil {
+				return err
+			}
+			return client.WithHTTPClient(&http.Client{
+				Transport:     &http.Transport{TLSClientConfig: tc},
+				CheckRedirect: client.CheckRedirect,
+			})(c)
+		})
+	}
+	if v := getenv("DOCKER_API_VERSION"); v != "" {
+		opts = append(opts, client.WithVersion(v))
+	}
+	return opts
 }
 
 // contextStoreConfig reads a context's docker endpoint as the CLI stores it.
@@ -145,8 +187,8 @@ var contextStoreConfig = store.NewConfig(
 // contextEndpoint reads a docker CLI context with the CLI's context store:
 // the one named, else the config file's currentContext. "default" (or
 // none) is the environment's default engine.
-func contextEndpoint(name string) (endpoint, error) {
-	dir := registryauth.ConfigDir()
+func contextEndpoint(name string, getenv func(string) string) (endpoint, error) {
+	dir := registryauth.ConfigDirEnv(getenv)
 	if name == "" {
 		f, err := config.Load(dir)
 		if err != nil {
@@ -155,7 +197,7 @@ func contextEndpoint(name string) (endpoint, error) {
 		name = f.CurrentContext
 	}
 	if name == "" || name == "default" {
-		return endpoint{opts: []client.Opt{client.FromEnv}}, nil
+		return endpoint{opts: fromEnv(getenv)}, nil
 	}
 	s := store.New(filepath.Join(dir, "contexts"), contextStoreConfig)
 	md, err := s.GetMetadata(name)

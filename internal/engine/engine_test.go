@@ -23,27 +23,30 @@ import (
 )
 
 func TestConnectToAMissingSocket(t *testing.T) {
-	t.Setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+	t.Parallel()
+	env := testkit.Env(map[string]string{"DOCKER_HOST": "unix:///nonexistent.sock"})
 	start := time.Now()
-	_, err := Connect(t.Context())
+	_, err := ConnectEnv(t.Context(), env)
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.EqualError(t, err, "no Docker Engine answers at DOCKER_HOST=unix:///nonexistent.sock: start Docker (or dockerd), or set DOCKER_HOST to an engine that runs")
 	assert.Less(t, time.Since(start), 10*time.Second)
 }
 
 func TestConnectToAPortThatNeverAnswers(t *testing.T) {
+	t.Parallel()
 	addr := testkit.SilentListener(t)
-	t.Setenv("DOCKER_HOST", "tcp://"+addr)
+	env := testkit.Env(map[string]string{"DOCKER_HOST": "tcp://" + addr})
 	start := time.Now()
-	_, err := Connect(t.Context())
+	_, err := ConnectEnv(t.Context(), env)
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), "DOCKER_HOST=tcp://"+addr+" (no answer in 5s)")
 	assert.Less(t, time.Since(start), 10*time.Second)
 }
 
 func TestConnectWithABadHost(t *testing.T) {
-	t.Setenv("DOCKER_HOST", "bogus://x")
-	_, err := Connect(t.Context())
+	t.Parallel()
+	env := testkit.Env(map[string]string{"DOCKER_HOST": "bogus://x"})
+	_, err := ConnectEnv(t.Context(), env)
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.EqualError(t, err, `no Docker Engine answers: DOCKER_HOST=bogus://x has the scheme "bogus": use unix://, tcp://, npipe:// or ssh://`)
 }
@@ -72,25 +75,22 @@ func TestConnectToTheEngine(t *testing.T) {
 }
 
 func TestDockerContext(t *testing.T) {
-	t.Setenv("DOCKER_HOST", "")
+	t.Parallel()
 	t.Run("DOCKER_CONTEXT", func(t *testing.T) {
-		t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "far", "unix:///nonexistent-far.sock", false))
-		t.Setenv("DOCKER_CONTEXT", "far")
-		_, err := Connect(t.Context())
+		env := testkit.Env(map[string]string{"DOCKER_CONFIG": testkit.DockerContext(t, "far", "unix:///nonexistent-far.sock", false), "DOCKER_CONTEXT": "far"})
+		_, err := ConnectEnv(t.Context(), env)
 		require.ErrorIs(t, err, ErrUnreachable)
 		assert.Contains(t, err.Error(), "at unix:///nonexistent-far.sock (docker context far)")
 	})
 	t.Run("currentContext", func(t *testing.T) {
-		t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "near", "unix:///nonexistent-near.sock", true))
-		t.Setenv("DOCKER_CONTEXT", "")
-		_, err := Connect(t.Context())
+		env := testkit.Env(map[string]string{"DOCKER_CONFIG": testkit.DockerContext(t, "near", "unix:///nonexistent-near.sock", true)})
+		_, err := ConnectEnv(t.Context(), env)
 		require.ErrorIs(t, err, ErrUnreachable)
 		assert.Contains(t, err.Error(), "(docker context near)")
 	})
 	t.Run("unknown context", func(t *testing.T) {
-		t.Setenv("DOCKER_CONFIG", t.TempDir())
-		t.Setenv("DOCKER_CONTEXT", "nowhere")
-		_, err := Connect(t.Context())
+		env := testkit.Env(map[string]string{"DOCKER_CONFIG": t.TempDir(), "DOCKER_CONTEXT": "nowhere"})
+		_, err := ConnectEnv(t.Context(), env)
 		require.ErrorIs(t, err, ErrUnreachable)
 		assert.Contains(t, err.Error(), `docker context "nowhere" not found`)
 	})
@@ -99,9 +99,8 @@ func TestDockerContext(t *testing.T) {
 		if _, err := os.Stat("/var/run/docker.sock"); err != nil {
 			testkit.Missing(t, "a Docker Engine at /var/run/docker.sock")
 		}
-		t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "here", "unix:///var/run/docker.sock", false))
-		t.Setenv("DOCKER_CONTEXT", "here")
-		c, err := Connect(t.Context())
+		env := testkit.Env(map[string]string{"DOCKER_CONFIG": testkit.DockerContext(t, "here", "unix:///var/run/docker.sock", false), "DOCKER_CONTEXT": "here"})
+		c, err := ConnectEnv(t.Context(), env)
 		require.NoError(t, err)
 		assert.Equal(t, "unix:///var/run/docker.sock", c.DaemonHost())
 		c.Close()
@@ -109,10 +108,11 @@ func TestDockerContext(t *testing.T) {
 }
 
 func TestSSHHostUsesTheConnectionHelper(t *testing.T) {
+	t.Parallel()
 	// Nothing listens on port 1: the ssh helper is used and fails in time.
-	t.Setenv("DOCKER_HOST", "ssh://nobody@127.0.0.1:1")
+	env := testkit.Env(map[string]string{"DOCKER_HOST": "ssh://nobody@127.0.0.1:1"})
 	start := time.Now()
-	_, err := Connect(t.Context())
+	_, err := ConnectEnv(t.Context(), env)
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), "DOCKER_HOST=ssh://nobody@127.0.0.1:1")
 	assert.Less(t, time.Since(start), 10*time.Second)
@@ -121,6 +121,7 @@ func TestSSHHostUsesTheConnectionHelper(t *testing.T) {
 // TestConnectPingsOnce: the ping that proves the engine answers also sets the
 // API version; no second round trip negotiates it.
 func TestConnectPingsOnce(t *testing.T) {
+	t.Parallel()
 	var pings atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/_ping" {
@@ -132,9 +133,8 @@ func TestConnectPingsOnce(t *testing.T) {
 		_, _ = w.Write([]byte("OK"))
 	}))
 	defer srv.Close()
-	t.Setenv("DOCKER_HOST", "tcp://"+strings.TrimPrefix(srv.URL, "http://"))
-	t.Setenv("DOCKER_API_VERSION", "")
-	c, err := Connect(t.Context())
+	env := testkit.Env(map[string]string{"DOCKER_HOST": "tcp://" + strings.TrimPrefix(srv.URL, "http://")})
+	c, err := ConnectEnv(t.Context(), env)
 	require.NoError(t, err)
 	defer c.Close()
 	assert.Equal(t, "1.41", c.ClientVersion())
@@ -144,15 +144,15 @@ func TestConnectPingsOnce(t *testing.T) {
 // An engine of a list is a URL or a docker context's name, connected the
 // same way as the one engine DOCKER_HOST names.
 func TestConnectToAListEntry(t *testing.T) {
-	t.Setenv("DOCKER_CONFIG", testkit.DockerContext(t, "student-1", "unix:///nonexistent-1.sock", false))
-	t.Setenv("DOCKER_HOST", "unix:///somewhere-else.sock")
-	_, err := ConnectTo(t.Context(), "unix:///nonexistent-0.sock")
+	t.Parallel()
+	env := testkit.Env(map[string]string{"DOCKER_CONFIG": testkit.DockerContext(t, "student-1", "unix:///nonexistent-1.sock", false), "DOCKER_HOST": "unix:///somewhere-else.sock"})
+	_, err := ConnectToEnv(t.Context(), "unix:///nonexistent-0.sock", env)
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), "no Docker Engine answers at unix:///nonexistent-0.sock:")
-	_, err = ConnectTo(t.Context(), "student-1")
+	_, err = ConnectToEnv(t.Context(), "student-1", env)
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), "no Docker Engine answers at unix:///nonexistent-1.sock (docker context student-1):")
-	_, err = ConnectTo(t.Context(), "student-2")
+	_, err = ConnectToEnv(t.Context(), "student-2", env)
 	require.ErrorIs(t, err, ErrUnreachable)
 	assert.Contains(t, err.Error(), `docker context "student-2" not found`)
 }

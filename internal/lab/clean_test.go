@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"strings"
 	"testing"
 
@@ -16,9 +17,10 @@ import (
 )
 
 func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
-	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
+	t.Parallel()
+	env := ledgerEnv(t)
 	e := cleantest.CleanEngine()
-	lg, err := ledger.Open("fake-engine", "")
+	lg, err := ledger.OpenEnv(env, "fake-engine", "")
 	require.NoError(t, err)
 	require.NoError(t, lg.Add("fake-engine", e.Recorded...))
 	var summaries []container.Summary
@@ -61,6 +63,7 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 	}
 	var out strings.Builder
 	l := New(fc, settings.Settings{}, projectRoot(t), &out)
+	l.getenv = env
 	require.NoError(t, l.Clean(t.Context()))
 	assert.Equal(t, []string{"c-run", "c-lab", "c-old"}, removedContainers)
 	assert.Equal(t, []string{"helloworld-build:latest", "helloworld:v1", "multi-state:builder", "multi-state:classic", "multi-state:runtime", "multi-state:v1", "multi-state:v2", "sha256:a2a2a2a2a2a2ff", "sha256:oldbuild"}, removedImages)
@@ -76,7 +79,8 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 }
 
 func TestCleanWithNothingToDo(t *testing.T) {
-	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
+	t.Parallel()
+	env := ledgerEnv(t)
 	fc := &enginetest.Fake{
 		ImageListFunc: func(image.ListOptions) ([]image.Summary, error) {
 			return []image.Summary{{ID: "x", RepoTags: []string{"alpine:latest"}}}, nil
@@ -84,7 +88,9 @@ func TestCleanWithNothingToDo(t *testing.T) {
 		ContainerListFunc: func(container.ListOptions) ([]container.Summary, error) { return nil, nil },
 	}
 	var out strings.Builder
-	require.NoError(t, New(fc, settings.Settings{}, projectRoot(t), &out).Clean(t.Context()))
+	l := New(fc, settings.Settings{}, projectRoot(t), &out)
+	l.getenv = env
+	require.NoError(t, l.Clean(t.Context()))
 	assert.Equal(t, "nothing to clean: no multi-state (or comparison) images or containers made from them\n", out.String())
 }
 
@@ -128,4 +134,10 @@ func TestCleanAllWithConfirmationRemovesEverything(t *testing.T) {
 	var out strings.Builder
 	require.NoError(t, New(fc, settings.Settings{Confirm: settings.ConfirmCleanAll}, projectRoot(t), &out).CleanAll(t.Context()))
 	assert.Equal(t, 5+10, removed)
+}
+
+// ledgerEnv is an environment whose LAB_LEDGER_DIR is a folder of the
+// test's own.
+func ledgerEnv(t *testing.T) func(string) string {
+	return testkit.Env(map[string]string{"LAB_LEDGER_DIR": t.TempDir()})
 }

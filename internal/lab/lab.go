@@ -84,6 +84,10 @@ type Lab struct {
 	session  *session.Session
 
 	connect func(ctx context.Context, target string) (engine.Client, error)
+	// getenv reads the environment the lab was opened with (Env.Getenv):
+	// the engine's DOCKER_* variables, the docker config's folder, the
+	// lab's record's folder, CI. os.Getenv unless Open was given another.
+	getenv func(string) string
 
 	shell    *standin.Shell
 	shellDir string // where the toolbox was built for this run, if it was
@@ -114,7 +118,7 @@ func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab 
 	if s.Base == "" {
 		s.Base = d.Base
 	}
-	l := &Lab{Client: c, Settings: s, Root: root, Out: out, Events: output.Text(out)}
+	l := &Lab{Client: c, Settings: s, Root: root, Out: out, Events: output.Text(out), getenv: os.Getenv}
 	if fi, err := os.Stat(s.Dockerfiles); s.Dockerfiles != "" && (err != nil || !fi.IsDir()) {
 		l.defErr = fmt.Errorf("%w: LAB_DOCKERFILES=%s is not a folder: point it at a folder holding a lab.yaml and its Dockerfiles", labfile.ErrInvalid, s.Dockerfiles)
 		return l
@@ -175,11 +179,13 @@ func (l *Lab) connectTo(ctx context.Context, target string) (func(), error) {
 		l.Client = c
 		return l.Close, nil
 	}
-	connect := engine.Connect
+	var c *client.Client
+	var err error
 	if target != "" {
-		connect = func(ctx context.Context) (*client.Client, error) { return engine.ConnectTo(ctx, target) }
+		c, err = engine.ConnectToEnv(ctx, target, l.getenv)
+	} else {
+		c, err = engine.ConnectEnv(ctx, l.getenv)
 	}
-	c, err := connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +236,7 @@ func (l *Lab) Close() {
 // credentials loads the docker CLI's credential store once.
 func (l *Lab) credentials() (*registryauth.Store, error) {
 	if l.creds == nil {
-		s, err := registryauth.Load()
+		s, err := registryauth.LoadEnv(l.getenv)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBadCredentials, err)
 		}
@@ -307,6 +313,9 @@ func Open(env Env) (*Lab, error) {
 		l.Events = env.Events
 	}
 	l.connect = env.Connect
+	if env.Getenv != nil {
+		l.getenv = env.Getenv
+	}
 	if l.defErr != nil {
 		return nil, l.defErr
 	}

@@ -34,6 +34,6 @@ func (l *Lab) ledger(ctx context.Context) (*ledger.Ledger, string, error) {
 	if lab == LabValue {
 		lab = "" // the seed's lab keeps its record's file (see ledger.Open)
 	}
-	lg, err := ledger.Open(in.ID, lab)
+	lg, err := ledger.OpenEnv(l.getenv, in.ID, lab)
 	return lg, in.ID, err
 }

@@ -17,8 +17,9 @@ import (
 // move a tag off the same recorded image. The first retire removes it; the
 // second finds it gone and must not blame the engine for the lab's removal.
 func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
-	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	lg, err := ledger.Open("fake-engine", "")
+	t.Parallel()
+	env := ledgerEnv(t)
+	lg, err := ledger.OpenEnv(env, "fake-engine", "")
 	require.NoError(t, err)
 	const old = "sha256:a1a1a1a1a1a1ff"
 	require.NoError(t, lg.Add("fake-engine", old))
@@ -38,6 +39,7 @@ func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
 	}
 	var out strings.Builder
 	l := New(fc, settings.Settings{}, projectRoot(t), &out)
+	l.getenv = env
 	l.cleaner().Retire(t.Context(), old, "multi-state:runtime", l.Events)
 	l.cleaner().Retire(t.Context(), old, "multi-state:v2", l.Events)
 	assert.Equal(t, "    removed the previous multi-state:runtime image a1a1a1a1a1a1 (built by the lab, untagged by this build)\n", out.String())

@@ -20,9 +20,9 @@ func TestOpenOnReachesOnlyItsEngine(t *testing.T) {
 	require.NoError(t, err)
 	var asked atomic.Int32
 	testkit.Serve(t, ln, func(c net.Conn) { asked.Add(1); c.Close() })
-	t.Setenv("DOCKER_HOST", "tcp://"+ln.Addr().String())
+	env := testkit.Env(map[string]string{"DOCKER_HOST": "tcp://" + ln.Addr().String()})
 
-	_, _, err = OpenOn(t.Context(), Env{Out: io.Discard, Getenv: func(string) string { return "" }, Dir: projectRoot(t)}, "tcp://"+testkit.RefusedAddress(t))
+	_, _, err = OpenOn(t.Context(), Env{Out: io.Discard, Getenv: env, Dir: projectRoot(t)}, "tcp://"+testkit.RefusedAddress(t))
 	require.ErrorIs(t, err, engine.ErrUnreachable)
 	assert.Contains(t, err.Error(), "tcp://127.0.0.1:", "the LAB_ENGINES entry's own error")
 	assert.Zero(t, asked.Load(), "DOCKER_HOST's engine was not asked")

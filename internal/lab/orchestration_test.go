@@ -23,10 +23,9 @@ import (
 
 // fakeLab runs the lab file in dir (the project's if "") on a fake engine.
 func fakeLab(t *testing.T, c *enginetest.Fake, dir string) (*Lab, *strings.Builder) {
-	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	t.Setenv("DOCKER_CONFIG", t.TempDir())
 	out := &strings.Builder{}
 	l := New(c, settings.Settings{Builder: settings.BuildKit, Progress: progress.Quiet, Dockerfiles: dir}, projectRoot(t), out)
+	l.getenv = testkit.Env(map[string]string{"LAB_LEDGER_DIR": t.TempDir(), "DOCKER_CONFIG": t.TempDir()})
 	require.NoError(t, l.defErr)
 	t.Cleanup(l.Close)
 	return l, out

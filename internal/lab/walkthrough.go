@@ -3,7 +3,6 @@ package lab
 import (
 	"context"
 	"io"
-	"os"
 
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
@@ -19,7 +18,7 @@ type Step = labfile.Step
 // LAB_STEP=1 on a terminal it waits for Enter before each step; in CI it
 // runs straight through.
 func (l *Lab) Walkthrough(ctx context.Context, in io.Reader) error {
-	wait := l.Settings.Step && progress.IsTerminal(l.Out) && os.Getenv("CI") != "true"
+	wait := l.Settings.Step && progress.IsTerminal(l.Out) && l.getenv("CI") != "true"
 	return walkthrough.Run(ctx, l.Events, stepper{l}, l.Def, walkthrough.Options{Wait: wait, In: in, Display: l.displayPath})
 }
 

@@ -36,8 +36,11 @@ type record struct {
 
 // Dir is where the records are kept: LAB_LEDGER_DIR if set, else the
 // user's cache folder.
-func Dir() (string, error) {
-	if d := os.Getenv("LAB_LEDGER_DIR"); d != "" {
+func Dir() (string, error) { return DirEnv(os.Getenv) }
+
+// DirEnv is Dir with LAB_LEDGER_DIR read through getenv.
+func DirEnv(getenv func(string) string) (string, error) {
+	if d := getenv("LAB_LEDGER_DIR"); d != "" {
 		return d, nil
 	}
 	base, err := os.UserCacheDir()
@@ -52,8 +55,11 @@ func Dir() (string, error) {
 // its data root): two labs on one engine keep records of their own. The
 // seed's lab (lab "") keeps the file it had before labs had records of
 // their own, so what it recorded then is still its.
-func Open(engineID, lab string) (*Ledger, error) {
-	dir, err := Dir()
+func Open(engineID, lab string) (*Ledger, error) { return OpenEnv(os.Getenv, engineID, lab) }
+
+// OpenEnv is Open with LAB_LEDGER_DIR read through getenv.
+func OpenEnv(getenv func(string) string, engineID, lab string) (*Ledger, error) {
+	dir, err := DirEnv(getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -13,15 +13,19 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func open(t *testing.T, engine string) *Ledger {
-	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	l, err := Open(engine, "")
+// open opens engine's record in a folder of the test's own, and returns it
+// with the environment that names that folder.
+func open(t *testing.T, engine string) (*Ledger, func(string) string) {
+	dir := t.TempDir()
+	env := func(k string) string { return map[string]string{"LAB_LEDGER_DIR": dir}[k] }
+	l, err := OpenEnv(env, engine, "")
 	require.NoError(t, err)
-	return l
+	return l, env
 }
 
 func TestAddHasForget(t *testing.T) {
-	l := open(t, "WCEN:P5RR:6226")
+	t.Parallel()
+	l, _ := open(t, "WCEN:P5RR:6226")
 	ids, err := l.IDs()
 	require.NoError(t, err)
 	assert.Empty(t, ids, "a new record is empty")
@@ -42,8 +46,9 @@ func TestAddHasForget(t *testing.T) {
 }
 
 func TestEnginesHaveRecordsOfTheirOwn(t *testing.T) {
-	a := open(t, "engine-a")
-	b, err := Open("engine-b", "")
+	t.Parallel()
+	a, env := open(t, "engine-a")
+	b, err := OpenEnv(env, "engine-b", "")
 	require.NoError(t, err)
 	assert.NotEqual(t, a.Path(), b.Path())
 	require.NoError(t, a.Add("engine-a", "aaaaaaaaaaaa"))
@@ -53,8 +58,9 @@ func TestEnginesHaveRecordsOfTheirOwn(t *testing.T) {
 }
 
 func TestLabsHaveRecordsOfTheirOwn(t *testing.T) {
-	seed := open(t, "engine-a")
-	team, err := Open("engine-a", "team/service")
+	t.Parallel()
+	seed, env := open(t, "engine-a")
+	team, err := OpenEnv(env, "engine-a", "team/service")
 	require.NoError(t, err)
 	assert.NotEqual(t, seed.Path(), team.Path())
 	require.NoError(t, seed.Add("engine-a", "aaaaaaaaaaaa"))
@@ -69,7 +75,8 @@ func TestLabsHaveRecordsOfTheirOwn(t *testing.T) {
 }
 
 func TestDamagedRecordReadsAsEmpty(t *testing.T) {
-	l := open(t, "x")
+	t.Parallel()
+	l, _ := open(t, "x")
 	require.NoError(t, os.WriteFile(l.Path(), []byte("{not json"), 0o644))
 	ids, err := l.IDs()
 	require.NoError(t, err)
@@ -83,13 +90,14 @@ func TestDamagedRecordReadsAsEmpty(t *testing.T) {
 // TestConcurrentAddsAreAllKept: the lab's builds record side by side; the
 // lock keeps every one (without it, writers overwrite each other).
 func TestConcurrentAddsAreAllKept(t *testing.T) {
-	l := open(t, "x")
+	t.Parallel()
+	l, env := open(t, "x")
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			other, err := Open("x", "")
+			other, err := OpenEnv(env, "x", "")
 			if assert.NoError(t, err) {
 				assert.NoError(t, other.Add("x", fmt.Sprintf("%012x", i)))
 			}

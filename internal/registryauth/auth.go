@@ -21,8 +21,11 @@ type Store struct {
 }
 
 // Load reads the docker CLI's config file; a missing file is an empty store.
-func Load() (*Store, error) {
-	dir := ConfigDir()
+func Load() (*Store, error) { return LoadEnv(os.Getenv) }
+
+// LoadEnv is Load with DOCKER_CONFIG read through getenv.
+func LoadEnv(getenv func(string) string) (*Store, error) {
+	dir := ConfigDirEnv(getenv)
 	f, err := config.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("docker config in %s: %w", dir, err)
@@ -33,8 +36,11 @@ func Load() (*Store, error) {
 // ConfigDir is the docker CLI's config folder: DOCKER_CONFIG, else
 // ~/.docker. (config.Dir reads DOCKER_CONFIG once per process; this reads
 // it each time, so tests and the lab agree on it.)
-func ConfigDir() string {
-	if dir := os.Getenv("DOCKER_CONFIG"); dir != "" {
+func ConfigDir() string { return ConfigDirEnv(os.Getenv) }
+
+// ConfigDirEnv is ConfigDir with DOCKER_CONFIG read through getenv.
+func ConfigDirEnv(getenv func(string) string) string {
+	if dir := getenv("DOCKER_CONFIG"); dir != "" {
 		return dir
 	}
 	return config.Dir()

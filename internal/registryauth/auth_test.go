@@ -12,10 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func writeConfig(t *testing.T, body string) {
+// writeConfig writes a docker config folder with body as its config.json,
+// and returns the environment that names it.
+func writeConfig(t *testing.T, body string) func(string) string {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(body), 0o600))
-	t.Setenv("DOCKER_CONFIG", dir)
+	return func(k string) string { return map[string]string{"DOCKER_CONFIG": dir}[k] }
 }
 
 func decode(t *testing.T, header string) registry.AuthConfig {
@@ -27,9 +29,10 @@ func decode(t *testing.T, header string) registry.AuthConfig {
 }
 
 func TestPullAuthFromTheConfigFile(t *testing.T) {
+	t.Parallel()
 	auth := base64.StdEncoding.EncodeToString([]byte("lab:pw"))
-	writeConfig(t, `{"auths": {"127.0.0.1:5000": {"auth": "`+auth+`"}, "https://index.docker.io/v1/": {"auth": "`+base64.StdEncoding.EncodeToString([]byte("hub:hubpw"))+`"}}}`)
-	s, err := Load()
+	env := writeConfig(t, `{"auths": {"127.0.0.1:5000": {"auth": "`+auth+`"}, "https://index.docker.io/v1/": {"auth": "`+base64.StdEncoding.EncodeToString([]byte("hub:hubpw"))+`"}}}`)
+	s, err := LoadEnv(env)
 	require.NoError(t, err)
 
 	h, err := s.PullAuth("127.0.0.1:5000/golang:latest")
@@ -52,8 +55,9 @@ func TestPullAuthFromTheConfigFile(t *testing.T) {
 }
 
 func TestMissingConfigIsEmpty(t *testing.T) {
-	t.Setenv("DOCKER_CONFIG", t.TempDir())
-	s, err := Load()
+	t.Parallel()
+	dir := t.TempDir()
+	s, err := LoadEnv(func(k string) string { return map[string]string{"DOCKER_CONFIG": dir}[k] })
 	require.NoError(t, err)
 	h, err := s.PullAuth("golang")
 	require.NoError(t, err)
@@ -61,7 +65,7 @@ func TestMissingConfigIsEmpty(t *testing.T) {
 }
 
 func TestBrokenConfigIsAnError(t *testing.T) {
-	writeConfig(t, `{"auths": `)
-	_, err := Load()
+	t.Parallel()
+	_, err := LoadEnv(writeConfig(t, `{"auths": `))
 	assert.ErrorContains(t, err, "docker config in")
 }

@@ -28,8 +28,8 @@ import (
 // engine e (nil: a test that must not reach the engine fails if it does).
 func testEnv(t *testing.T, vars map[string]string, e *enginetest.Seed) (Env, *bytes.Buffer) {
 	t.Helper()
-	t.Setenv("LAB_LEDGER_DIR", t.TempDir())
-	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	vars["LAB_LEDGER_DIR"] = t.TempDir()
+	vars["DOCKER_CONFIG"] = t.TempDir()
 	var out, errs bytes.Buffer
 	dir, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
@@ -51,6 +51,7 @@ func testEnv(t *testing.T, vars map[string]string, e *enginetest.Seed) (Env, *by
 }
 
 func TestABadSettingIsExit2BeforeTheEngine(t *testing.T) {
+	t.Parallel()
 	env, out := testEnv(t, map[string]string{"LAB_BUILDER": "kaniko"}, nil)
 	err := Run(t.Context(), env, func(*lab.Lab, context.Context) error {
 		t.Error("the step ran")
@@ -79,6 +80,7 @@ func checkLine(t *testing.T, labFile, prefix string) int {
 }
 
 func TestAFailedCheckIsAnnotatedForGitHub(t *testing.T) {
+	t.Parallel()
 	e := enginetest.NewSeed()
 	for _, target := range []string{"v1", "v2", "builder", "runtime"} {
 		e.Images["multi-state:"+target] = enginetest.Built(target)
@@ -111,6 +113,7 @@ func TestAFailedCheckIsAnnotatedForGitHub(t *testing.T) {
 // check at its line with the engine's name, and the exit code is the worst
 // engine's (2: one did not answer).
 func TestAFleetRunsInProcess(t *testing.T) {
+	t.Parallel()
 	const good, failing, gone = "tcp://good.example:2375", "tcp://failing.example:2375", "tcp://gone.example:2375"
 	engines := map[string]*enginetest.Seed{good: enginetest.NewSeed(), failing: enginetest.NewSeed()}
 	for _, e := range engines {

@@ -204,3 +204,9 @@ func NotShort(t testing.TB, what string) {
 		t.Skip("-short: this test " + what)
 	}
 }
+
+// Env is an environment of the test's own for code that reads it through a
+// getenv function: the variables given, and no other.
+func Env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
