@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // TestCleanLeavesTheUsersThingsAlone is the user's story, on the engine,

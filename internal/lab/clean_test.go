@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"strings"
 	"testing"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/engine/enginetest"
 	"github.com/multistage-lab/multistage-lab/internal/ledger"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {

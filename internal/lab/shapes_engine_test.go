@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // shapeMarker is in the history of every image a shape's build makes (its

@@ -3,7 +3,6 @@ package lab
 import (
 	"encoding/json"
 	"encoding/xml"
-	"github.com/multistage-lab/multistage-lab/internal/testkit"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // cstVerdict is one test's verdict as container-structure-test gave it.
