@@ -32,6 +32,10 @@ func TestShapesBuild(t *testing.T) {
 	_, _ = realLab(t, settings.Settings{})
 	removeShapeImages(t)
 	t.Cleanup(func() { removeShapeImages(t) })
+	// Only images new since now can be a shape's: the history of the
+	// engine's other images need not be read again and again.
+	before := strings.Fields(docker(t, "image", "ls", "-a", "-q", "--no-trunc"))
+	shapeImages := func(t *testing.T) []string { return shapeImagesAmong(t, newImages(t, before)) }
 	for _, s := range shapes {
 		dir, err := filepath.Abs(shapeDir(s.name))
 		require.NoError(t, err)
@@ -68,8 +72,26 @@ func TestShapesBuild(t *testing.T) {
 // shapeImages are the images on the engine (docker image ls -a) that a
 // shape's build made.
 func shapeImages(t *testing.T) []string {
-	var out []string
+	return shapeImagesAmong(t, strings.Fields(docker(t, "image", "ls", "-a", "-q", "--no-trunc")))
+}
+
+// newImages are the images on the engine (docker image ls -a) that are not
+// in before.
+func newImages(t *testing.T, before []string) []string {
+	var ids []string
 	for _, id := range strings.Fields(docker(t, "image", "ls", "-a", "-q", "--no-trunc")) {
+		if !slices.Contains(before, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// shapeImagesAmong are the images of ids whose history says a shape's
+// build made them.
+func shapeImagesAmong(t *testing.T, ids []string) []string {
+	var out []string
+	for _, id := range ids {
 		if slices.Contains(out, id) {
 			continue
 		}
