@@ -141,6 +141,29 @@ func TestConnectPingsOnce(t *testing.T) {
 	assert.EqualValues(t, 1, pings.Load())
 }
 
+// TestTheEnvironmentGivenIsTheOneRead: DOCKER_API_VERSION and
+// DOCKER_CERT_PATH come from the environment the caller passes, not the
+// process's: a pinned API version is kept (no negotiation moves it), and a
+// certificate folder without its files is named before anything is dialled.
+func TestTheEnvironmentGivenIsTheOneRead(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.41")
+		_, _ = w.Write([]byte("OK"))
+	}))
+	defer srv.Close()
+	host := "tcp://" + strings.TrimPrefix(srv.URL, "http://")
+	c, err := ConnectEnv(t.Context(), testkit.Env(map[string]string{"DOCKER_HOST": host, "DOCKER_API_VERSION": "1.40"}))
+	require.NoError(t, err)
+	defer c.Close()
+	assert.Equal(t, "1.40", c.ClientVersion())
+
+	certs := t.TempDir()
+	_, err = ConnectEnv(t.Context(), testkit.Env(map[string]string{"DOCKER_HOST": host, "DOCKER_TLS_VERIFY": "1", "DOCKER_CERT_PATH": certs}))
+	require.ErrorIs(t, err, ErrUnreachable)
+	assert.Contains(t, err.Error(), filepath.Join(certs, "ca.pem"))
+}
+
 // An engine of a list is a URL or a docker context's name, connected the
 // same way as the one engine DOCKER_HOST names.
 func TestConnectToAListEntry(t *testing.T) {

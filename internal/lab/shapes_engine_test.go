@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
@@ -21,12 +22,12 @@ import (
 var shapeMarker = regexp.MustCompile(`WORKDIR /src|/hello\b`)
 
 // TestShapesBuild builds, verifies and cleans each shape of the corpus on
-// the engine with each builder, through the task binary as a team runs it
-// (LAB_DOCKERFILES at the shape): every check passes, the build line says
-// the build's arguments as the docker CLI takes them, and one clean leaves
-// none of the images the builds made (docker image ls -a). The classic
-// builder refuses the BuildKit-only shape before building anything, naming
-// the line.
+// the engine with each builder, as a team's lab file is run (LAB_DOCKERFILES
+// at the shape), in the test process: every check passes, the build line
+// says the build's arguments as the docker CLI takes them, and one clean
+// leaves none of the images the builds made (docker image ls -a). The
+// classic builder refuses the BuildKit-only shape before building anything,
+// naming the line, as bad input (exit 2).
 func TestShapesBuild(t *testing.T) {
 	testkit.Beside(t)
 	_, _ = realLab(t, settings.Settings{})
@@ -39,30 +40,33 @@ func TestShapesBuild(t *testing.T) {
 	for _, s := range shapes {
 		dir, err := filepath.Abs(shapeDir(s.name))
 		require.NoError(t, err)
-		for _, b := range []string{"classic", "buildkit"} {
-			t.Run(s.name+"/"+b, func(t *testing.T) {
-				env := []string{"LAB_DOCKERFILES=" + dir, "LAB_BUILDER=" + b}
+		for _, b := range []settings.Builder{settings.Classic, settings.BuildKit} {
+			t.Run(s.name+"/"+string(b), func(t *testing.T) {
+				l, out := realLab(t, settings.Settings{Dockerfiles: dir, Builder: b})
+				ctx := t.Context()
 				t.Cleanup(func() { removeShapeImages(t) }) // whatever a failure left
-				if b == "classic" && s.classicRefuses != "" {
-					o := task(t, env, nil, "build")
-					assert.Equal(t, 2, o.code, o.said())
-					assert.Contains(t, o.stderr, strings.TrimPrefix(s.classicRefuses, "invalid Dockerfile: "))
-					assert.NotContains(t, o.stdout, "==> docker image build", "refused before any build")
+				if b == settings.Classic && s.classicRefuses != "" {
+					_, err := l.BuildAll(ctx)
+					require.Error(t, err)
+					assert.ErrorIs(t, err, dockerfile.ErrInvalid, "bad input: exit 2")
+					assert.Contains(t, err.Error(), strings.TrimPrefix(s.classicRefuses, "invalid Dockerfile: "))
+					assert.NotContains(t, out.String(), "==> docker image build", "refused before any build")
 					assert.Empty(t, shapeImages(t), "nothing built")
 					return
 				}
-				o := task(t, env, nil, "build", "verify")
-				require.Equal(t, 0, o.code, "%s\n%s", o.stdout, o.said())
-				assert.Regexp(t, `(\d+) of \d+ assertions passed`, o.stdout)
-				assert.NotContains(t, o.stdout, "FAIL")
+				_, err := l.BuildAll(ctx)
+				require.NoError(t, err)
+				_, err = l.Verify(ctx)
+				require.NoError(t, err, "every check passes")
+				assert.Regexp(t, `(\d+) of \d+ assertions passed`, out.String())
+				assert.NotContains(t, out.String(), "FAIL")
 				if s.name == "build-arg" {
-					assert.Contains(t, o.stdout, "==> docker image build --build-arg GO_VERSION=latest --label org.opencontainers.image.title=shape-build-arg -t shape-build-arg:app "+filepath.Join("internal", "lab", "testdata", "shapes", "build-arg")+"   (Dockerfile, "+b+" builder)")
+					assert.Contains(t, out.String(), "==> docker image build --build-arg GO_VERSION=latest --label org.opencontainers.image.title=shape-build-arg -t shape-build-arg:app "+filepath.Join("internal", "lab", "testdata", "shapes", "build-arg")+"   (Dockerfile, "+string(b)+" builder)")
 					title := docker(t, "image", "inspect", "--format", `{{index .Config.Labels "org.opencontainers.image.title"}}`, "shape-build-arg:app")
 					assert.Equal(t, "shape-build-arg", title, "the lab file's label is on the image")
 				}
 				require.NotEmpty(t, shapeImages(t))
-				o = task(t, env, nil, "clean")
-				require.Equal(t, 0, o.code, o.said())
+				require.NoError(t, l.Clean(ctx))
 				assert.Empty(t, shapeImages(t), "one clean leaves none of the images the builds made")
 			})
 		}
