@@ -33,29 +33,22 @@ var (
 
 // Alone runs t in parallel with the tests of other rooms, and with the
 // machine's engine its own.
-func Alone(t *testing.T) {
-	t.Helper()
-	runParallel(t)
-	machine.Lock()
-	t.Cleanup(machine.Unlock)
-}
+func Alone(t *testing.T) { t.Helper(); enter(t, machine.Lock, machine.Unlock) }
 
 // Beside runs t in parallel with the other Beside tests and the OwnEngine
 // ones, never with an Alone test.
-func Beside(t *testing.T) {
-	t.Helper()
-	runParallel(t)
-	machine.RLock()
-	t.Cleanup(machine.RUnlock)
-}
+func Beside(t *testing.T) { t.Helper(); enter(t, machine.RLock, machine.RUnlock) }
 
 // OwnEngine runs t in parallel with the tests on the machine's engine, one
 // OwnEngine test at a time.
-func OwnEngine(t *testing.T) {
+func OwnEngine(t *testing.T) { t.Helper(); enter(t, own.Lock, own.Unlock) }
+
+// enter runs t in parallel, then in the room lock takes, until t ends.
+func enter(t *testing.T, lock, unlock func()) {
 	t.Helper()
 	runParallel(t)
-	own.Lock()
-	t.Cleanup(own.Unlock)
+	lock()
+	t.Cleanup(unlock)
 }
 
 // runParallel calls t.Parallel once for t, whichever rooms it takes.
