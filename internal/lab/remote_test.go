@@ -149,6 +149,9 @@ func forwardTo(t *testing.T, dial func() (net.Conn, error)) string {
 	return ln.Addr().String()
 }
 
+// TestLabOnARemoteEngine runs the whole lab on a second engine reached over
+// TCP, with each builder, then clean:all there, and leaves the machine's
+// engine as it was.
 func TestLabOnARemoteEngine(t *testing.T) {
 	testkit.OwnEngine(t)
 	_, _ = realLab(t, settings.Settings{}) // the machine's engine answers
