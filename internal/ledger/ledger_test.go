@@ -11,13 +11,15 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // open opens engine's record in a folder of the test's own, and returns it
 // with the environment that names that folder.
 func open(t *testing.T, engine string) (*Ledger, func(string) string) {
 	dir := t.TempDir()
-	env := func(k string) string { return map[string]string{"LAB_LEDGER_DIR": dir}[k] }
+	env := testkit.Env(map[string]string{"LAB_LEDGER_DIR": dir})
 	l, err := OpenEnv(env, engine, "")
 	require.NoError(t, err)
 	return l, env

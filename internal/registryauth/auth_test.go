@@ -10,6 +10,8 @@ import (
 	"github.com/docker/docker/api/types/registry"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // writeConfig writes a docker config folder with body as its config.json,
@@ -17,7 +19,7 @@ import (
 func writeConfig(t *testing.T, body string) func(string) string {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(body), 0o600))
-	return func(k string) string { return map[string]string{"DOCKER_CONFIG": dir}[k] }
+	return testkit.Env(map[string]string{"DOCKER_CONFIG": dir})
 }
 
 func decode(t *testing.T, header string) registry.AuthConfig {
@@ -56,8 +58,7 @@ func TestPullAuthFromTheConfigFile(t *testing.T) {
 
 func TestMissingConfigIsEmpty(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	s, err := LoadEnv(func(k string) string { return map[string]string{"DOCKER_CONFIG": dir}[k] })
+	s, err := LoadEnv(testkit.Env(map[string]string{"DOCKER_CONFIG": t.TempDir()}))
 	require.NoError(t, err)
 	h, err := s.PullAuth("golang")
 	require.NoError(t, err)

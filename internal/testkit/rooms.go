@@ -24,8 +24,8 @@ import (
 //     namespace); the machine's engine it only reads. One such test at a
 //     time, beside whatever runs on the machine's engine.
 //
-// A test may be in Beside and OwnEngine both. A test that says nothing
-// runs before every test that does, one at a time, as go test runs tests.
+// A test is in one room. A test that says nothing runs before every test
+// that does, one at a time, as go test runs tests.
 var (
 	machine sync.RWMutex
 	own     sync.Mutex
@@ -46,26 +46,10 @@ func OwnEngine(t *testing.T) { t.Helper(); enter(t, own.Lock, own.Unlock) }
 // enter runs t in parallel, then in the room lock takes, until t ends.
 func enter(t *testing.T, lock, unlock func()) {
 	t.Helper()
-	runParallel(t)
+	t.Parallel()
 	lock()
 	t.Cleanup(unlock)
 }
-
-// runParallel calls t.Parallel once for t, whichever rooms it takes.
-func runParallel(t *testing.T) {
-	parallel.Lock()
-	first := !parallelTests[t]
-	parallelTests[t] = true
-	parallel.Unlock()
-	if first {
-		t.Parallel()
-	}
-}
-
-var (
-	parallel      sync.Mutex
-	parallelTests = map[*testing.T]bool{}
-)
 
 // RoomsParallel raises go test's -parallel, unless the command line set
 // it, so that a test waiting for its room holds none of the places the
