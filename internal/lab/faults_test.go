@@ -286,14 +286,15 @@ func TestFaults(t *testing.T) {
 	testkit.Alone(t)
 	_, _ = realLab(t, settings.Settings{})
 	var rows []faultRow
-	// record notes what a fault left behind. A run that reached no build
-	// has nothing in flight on the engine, so one look tells; after a
-	// build, settled waits until the engine stops changing (a cancelled
-	// build's container goes a moment later).
+	// record notes what a fault left behind. A run that reached no build,
+	// or whose builds ended on their own, has nothing in flight on the
+	// engine, so one look tells; after a build that was cut short,
+	// settled waits until the engine stops changing (a cancelled build's
+	// container goes a moment later).
 	record := func(fault string, o outcome, before snapshot) {
 		rows = append(rows, faultRow{fault: fault, saw: o.said(), code: o.code, took: o.took, left: leftBehind(t, before, takeSnapshot(t))})
 	}
-	recordBuilt := func(fault string, o outcome, before snapshot) {
+	recordCut := func(fault string, o outcome, before snapshot) {
 		rows = append(rows, faultRow{fault: fault, saw: o.said(), code: o.code, took: o.took, left: leftBehind(t, before, settled(t))})
 	}
 	// Built lab images, so the tests can see that no tag moves.
@@ -370,7 +371,11 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("app does not compile", func(t *testing.T) {
-		broken := labDockerfiles(t, beforeBuild(`RUN     echo 'package main; func main() { undefinedCall() }' > helloworld.go`))
+		// The program is broken after the cached `go build`, and built
+		// again: the compiler's cache from that step is in the image, so
+		// the failing build fails in a moment, not after compiling the
+		// runtime anew.
+		broken := labDockerfiles(t, afterBuild("RUN     echo 'package main; func main() { undefinedCall() }' > helloworld.go\nRUN     go build -o helloworld"))
 		for _, b := range []string{"buildkit", "classic"} {
 			v1 := labIDs(t)["v1"]
 			before := takeSnapshot(t)
@@ -381,7 +386,7 @@ func TestFaults(t *testing.T) {
 			after := takeSnapshot(t)
 			assert.Equal(t, before.containers, after.containers, "%s: no intermediate container left", b)
 			assert.Equal(t, v1, labIDs(t)["v1"], "%s: no tag moved to a broken image", b)
-			recordBuilt("the app does not compile ("+b+")", o, before)
+			record("the app does not compile ("+b+")", o, before)
 		}
 
 		// All four, classic: v2, builder and runtime were sent with v1,
@@ -397,7 +402,7 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, ids, labIDs(t), "no tag moved")
 		assert.Eventually(t, func() bool { return builderTempDirs(t) <= unpacked }, 10*time.Second, 200*time.Millisecond,
 			"the engine removed the held builds' unpacked contexts")
-		recordBuilt("the app does not compile, `build` of all four (classic)", o, before)
+		record("the app does not compile, `build` of all four (classic)", o, before)
 	})
 
 	t.Run("interrupted", func(t *testing.T) {
@@ -424,7 +429,7 @@ func TestFaults(t *testing.T) {
 			}, 20*time.Second, 500*time.Millisecond, "%s: no container left", c.name)
 			assert.Equal(t, v1, labIDs(t)["v1"], c.name)
 			assert.Equal(t, ids, labIDs(t), "%s: no tag moved", c.name)
-			recordBuilt(c.name, o, before)
+			recordCut(c.name, o, before)
 			rerun := task(t, []string{"LAB_BUILDER=" + c.builder}, nil, "build:v1")
 			assert.Equal(t, 0, rerun.code, "%s: the next run succeeds: %s", c.name, rerun.stderr)
 		}
@@ -447,7 +452,7 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, 130, o.code, o.stderr)
 		after := settled(t)
 		assert.Equal(t, ids, labIDs(t), "no tag moved")
-		recordBuilt("Ctrl-C during a cold classic build (a changed app)", o, before)
+		recordCut("Ctrl-C during a cold classic build (a changed app)", o, before)
 		var left []string
 		for _, id := range after.images {
 			if !slices.Contains(before.images, id) {
@@ -474,7 +479,7 @@ func TestFaults(t *testing.T) {
 		assert.Contains(t, o.stderr, "the build output ended before the image was built (was the connection to the engine lost?)")
 		assert.Less(t, o.took, 60*time.Second)
 		assert.Equal(t, v1, labIDs(t)["v1"])
-		recordBuilt("connection to the engine cut mid-build", o, before)
+		recordCut("connection to the engine cut mid-build", o, before)
 		rerun := task(t, nil, nil, "build:v1")
 		assert.Equal(t, 0, rerun.code, rerun.stderr)
 	})
@@ -499,7 +504,7 @@ func TestFaults(t *testing.T) {
 		assert.Equal(t, ids["v1"], ids["runtime"])
 		assert.NotEqual(t, ids["builder"], ids["runtime"])
 		outs[1].took = max(outs[0].took, outs[1].took)
-		recordBuilt("two `build` at the same time", outs[1], before)
+		record("two `build` at the same time", outs[1], before)
 	})
 
 	var table strings.Builder

@@ -37,6 +37,10 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	testkit.RoomsParallel()
 	if !testing.Short() {
+		// The task binary compiles beside the first tests, which need none.
+		if root, err := findTestRoot(); err == nil {
+			go func() { _, _ = testkit.TaskBinary(root) }()
+		}
 		// In CI, make the stand-ins from nothing, as a new machine does.
 		if err := startClean(os.Getenv("CI") == "true"); err != nil && os.Getenv("CI") == "true" {
 			fmt.Fprintln(os.Stderr, "integration setup:", err)
