@@ -17,7 +17,7 @@ import (
 )
 
 // A team's own repository: a module of its own whose magefile imports the
-// lab's targets with one line, its own dockerfiles/lab.yaml and Dockerfile
+// lab's targets with two import lines, its own dockerfiles/lab.yaml and Dockerfile
 // under its own image names, and mage as a tool, as the README shows.
 const (
 	teamMagefile = `//go:build mage
@@ -27,6 +27,8 @@ package main
 import (
 	//mage:import lab
 	_ "github.com/multistage-lab/multistage-lab/labtargets"
+	//mage:import lab
+	_ "github.com/multistage-lab/multistage-lab/labtargets/namespaces"
 )
 `
 	teamLabFile = `version: 1
@@ -94,7 +96,7 @@ func goTool(t *testing.T, dir string, env []string, args ...string) (string, err
 }
 
 // TestAnotherRepositoryImportsTheTargets: a team's module brings the lab's
-// targets in with one //mage:import line, lists them, and builds,
+// targets in with two //mage:import lines (one alias), lists them all, and builds,
 // verifies and cleans its own images; the seed's lab's images (a tagged
 // one and an untagged one, both labelled as the seed's lab labels them)
 // are left alone.
@@ -115,15 +117,18 @@ func TestAnotherRepositoryImportsTheTargets(t *testing.T) {
 	start := time.Now()
 	list, err := goTool(t, dir, nil, "-l")
 	require.NoError(t, err, list)
-	t.Logf("go tool mage -l in the team's module (first compile): %s", time.Since(start).Round(time.Second))
-	for _, target := range []string{"lab:all", "lab:build", "lab:verify", "lab:clean", "lab:images", "lab:sizes", "lab:run"} {
+	t.Logf("go tool mage -l in the team's module (first compile): %s\n%s", time.Since(start).Round(time.Second), list)
+	for _, target := range []string{"lab:all", "lab:build", "lab:verify", "lab:clean", "lab:images", "lab:sizes", "lab:compare",
+		"lab:walkthrough", "lab:run", "lab:context", "lab:build:image", "lab:verify:rebuild", "lab:clean:all", "lab:base:standins", "lab:base:remove"} {
 		assert.Regexp(t, `(?m)^  `+regexp.QuoteMeta(target)+`\s+\S`, list, target)
 	}
+	assert.NotContains(t, list, "lab:build:v1", "the seed's own targets stay in this repository")
 
 	for _, b := range []string{"buildkit", "classic"} {
 		t.Run(b, func(t *testing.T) {
-			out, err := goTool(t, dir, []string{"LAB_BUILDER=" + b, "LAB_PROGRESS=plain"}, "lab:build", "lab:verify", "lab:clean")
+			out, err := goTool(t, dir, []string{"LAB_BUILDER=" + b, "LAB_PROGRESS=plain"}, "lab:build", "lab:build:image", "final", "lab:verify", "lab:clean")
 			require.NoError(t, err, out)
+			assert.Equal(t, 2, strings.Count(out, "docker image build -t "+repo+":final "), "lab:build, then lab:build:image final: %s", out)
 			assert.Contains(t, out, "4 of 4 assertions passed", out)
 			assert.Contains(t, out, repo+":final", out)
 			assert.Empty(t, docker(t, "image", "ls", "-a", "-q", "--filter", "reference="+repo), "lab:clean removed the team's images")

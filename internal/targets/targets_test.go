@@ -67,7 +67,8 @@ func runLab(t *testing.T, env []string, args ...string) result {
 func TestListShowsEveryTarget(t *testing.T) {
 	r := runLab(t, nil, "-l")
 	require.Equal(t, 0, r.code, r.stderr)
-	for _, target := range []string{"all*", "build", "build:v1", "build:v2", "build:builder", "build:runtime", "clean", "clean:all", "images", "verify", "run", "base:standins", "base:remove"} {
+	for _, target := range []string{"all*", "build", "build:image", "build:v1", "build:v2", "build:builder", "build:runtime", "clean", "clean:all", "images", "sizes", "compare",
+		"walkthrough", "verify", "verify:rebuild", "run", "context", "bench", "benchContext", "base:standins", "base:remove"} {
 		assert.Regexp(t, `(?m)^  `+regexp.QuoteMeta(target)+`\s+\S`, r.stdout, target)
 	}
 	assert.NotContains(t, r.stdout, "clean:all*", "only all is the default")

@@ -1,7 +1,18 @@
-// Package namespaces holds the lab's namespaced targets (build:v1,
-// clean:all, base:standins). They live apart from magefile.go because Go
-// cannot have both a func Build (the "build" target) and a type Build (the
-// "build:" namespace) in one package.
+// Package namespaces is the lab's namespaced Mage targets (build:image,
+// verify:rebuild, clean:all, base:standins, base:remove), for any
+// repository's magefile, beside package labtargets. They live apart from
+// it because Go cannot have both a func Build (the "build" target) and a
+// type Build (the "build:" namespace) in one package; one alias puts both
+// under one namespace:
+//
+//	import (
+//		//mage:import lab
+//		_ "github.com/multistage-lab/multistage-lab/labtargets"
+//		//mage:import lab
+//		_ "github.com/multistage-lab/multistage-lab/labtargets/namespaces"
+//	)
+//
+// The settings and exit codes are package labtargets's.
 package namespaces
 
 import (
@@ -15,22 +26,6 @@ import (
 
 // Build builds one lab image.
 type Build mg.Namespace
-
-// V1 builds multi-state:v1 from the Dockerfile with numbered stages.
-func (Build) V1(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "v1") }
-
-// V2 builds multi-state:v2 from the Dockerfile with named stages.
-func (Build) V2(ctx context.Context) error { return targets.Build(ctx, targets.Process(), "v2") }
-
-// Builder builds multi-state:builder, the v2 Dockerfile's builder stage.
-func (Build) Builder(ctx context.Context) error {
-	return targets.Build(ctx, targets.Process(), "builder")
-}
-
-// Runtime builds multi-state:runtime, the v2 Dockerfile's runtime stage.
-func (Build) Runtime(ctx context.Context) error {
-	return targets.Build(ctx, targets.Process(), "runtime")
-}
 
 // Image builds the lab file's image of that name (try: go tool mage build:image v1).
 func (Build) Image(ctx context.Context, name string) error {
