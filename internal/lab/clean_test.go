@@ -62,7 +62,7 @@ func TestCleanRemovesThePlanAndSaysSo(t *testing.T) {
 		},
 	}
 	var out strings.Builder
-	l := New(fc, settings.Settings{}, projectRoot(t), &out)
+	l := newText(fc, settings.Settings{}, projectRoot(t), &out)
 	l.getenv = env
 	require.NoError(t, l.Clean(t.Context()))
 	assert.Equal(t, []string{"c-run", "c-lab", "c-old"}, removedContainers)
@@ -88,7 +88,7 @@ func TestCleanWithNothingToDo(t *testing.T) {
 		ContainerListFunc: func(container.ListOptions) ([]container.Summary, error) { return nil, nil },
 	}
 	var out strings.Builder
-	l := New(fc, settings.Settings{}, projectRoot(t), &out)
+	l := newText(fc, settings.Settings{}, projectRoot(t), &out)
 	l.getenv = env
 	require.NoError(t, l.Clean(t.Context()))
 	assert.Equal(t, "nothing to clean: no multi-state (or comparison) images or containers made from them\n", out.String())
@@ -112,7 +112,7 @@ func TestCleanAllWithoutConfirmationRemovesNothing(t *testing.T) {
 		// No remove funcs: calling one would panic on the nil interface.
 	}
 	var out strings.Builder
-	err := New(fc, settings.Settings{Confirm: "yes"}, projectRoot(t), &out).CleanAll(t.Context())
+	err := newText(fc, settings.Settings{Confirm: "yes"}, projectRoot(t), &out).CleanAll(t.Context())
 	require.ErrorIs(t, err, ErrNotConfirmed)
 	assert.Contains(t, out.String(), "clean:all would remove 5 containers and 10 images:\n")
 	assert.Contains(t, out.String(), "  image usersdanglin <none>\n")
@@ -132,7 +132,7 @@ func TestCleanAllWithConfirmationRemovesEverything(t *testing.T) {
 		},
 	}
 	var out strings.Builder
-	require.NoError(t, New(fc, settings.Settings{Confirm: settings.ConfirmCleanAll}, projectRoot(t), &out).CleanAll(t.Context()))
+	require.NoError(t, newText(fc, settings.Settings{Confirm: settings.ConfirmCleanAll}, projectRoot(t), &out).CleanAll(t.Context()))
 	assert.Equal(t, 5+10, removed)
 }
 

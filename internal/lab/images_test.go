@@ -84,7 +84,7 @@ func baseEngine(t *testing.T, imported *[]string) *enginetest.Fake {
 
 func TestBaseModePullMakesNoStandin(t *testing.T) {
 	var imported []string
-	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BasePull}, projectRoot(t), io.Discard)
+	l := newText(baseEngine(t, &imported), settings.Settings{Base: settings.BasePull}, projectRoot(t), io.Discard)
 	err := l.EnsureBases(t.Context())
 	require.ErrorIs(t, err, ErrBaseMissing)
 	assert.ErrorContains(t, err, "pull golang:latest: dial tcp")
@@ -96,7 +96,7 @@ func TestBaseModePullMakesNoStandin(t *testing.T) {
 func TestBaseModeAutoFallsBackToStandin(t *testing.T) {
 	var imported []string
 	var out strings.Builder
-	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
+	l := newText(baseEngine(t, &imported), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
 	require.NoError(t, l.EnsureBases(t.Context()))
 	assert.Equal(t, []string{"golang:latest", "alpine:latest"}, imported)
 	assert.Contains(t, out.String(), "alpine:latest: not here and the pull failed (dial tcp: lookup registry-1.docker.io: no such host); making an offline stand-in\n")
@@ -173,7 +173,7 @@ func (e *standinEngine) client(t *testing.T) *enginetest.Fake {
 func TestAStandinGivesWayToTheRealImage(t *testing.T) {
 	e := &standinEngine{registry: map[string]bool{"alpine:latest": true}, pulled: map[string]bool{}}
 	var out strings.Builder
-	l := New(e.client(t), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
+	l := newText(e.client(t), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
 	require.NoError(t, l.EnsureBases(t.Context()))
 
 	assert.Equal(t, []string{"golang:latest", "alpine:latest"}, e.asked)
@@ -192,7 +192,7 @@ func TestAStandinStaysOfflineAndWhenAskedFor(t *testing.T) {
 				e.registry = map[string]bool{"golang:latest": true, "alpine:latest": true}
 			}
 			var out strings.Builder
-			l := New(e.client(t), settings.Settings{Base: mode}, projectRoot(t), &out)
+			l := newText(e.client(t), settings.Settings{Base: mode}, projectRoot(t), &out)
 			require.NoError(t, l.EnsureBases(t.Context()))
 			assert.Empty(t, out.String())
 			assert.Empty(t, e.pulled)
@@ -211,7 +211,7 @@ func TestAStandinStaysOfflineAndWhenAskedFor(t *testing.T) {
 func TestAShellOnlyStandinIsMadeAnew(t *testing.T) {
 	e := &standinEngine{registry: map[string]bool{}, pulled: map[string]bool{}, commands: "old"}
 	var out strings.Builder
-	l := New(e.client(t), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
+	l := newText(e.client(t), settings.Settings{Base: settings.BaseAuto}, projectRoot(t), &out)
 	defer l.Close()
 	require.NoError(t, l.EnsureBases(t.Context()))
 	assert.Equal(t, []string{"golang:latest", "alpine:latest"}, e.imported)

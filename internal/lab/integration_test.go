@@ -80,7 +80,7 @@ func startClean(standins bool) error {
 			}
 		}
 	}
-	l := New(c, settings.Settings{}, root, io.Discard)
+	l := newText(c, settings.Settings{}, root, io.Discard)
 	if err := l.Clean(ctx); err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
 			t.Logf("lab output:\n%s", out.String())
 		}
 	})
-	l := New(c, s, root, out)
+	l := newText(c, s, root, out)
 	t.Cleanup(l.Close)
 	return l, out
 }
@@ -342,11 +342,11 @@ func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
 	require.NoError(t, l.RemoveStandins(ctx))
 	t.Cleanup(func() {
 		// Leave the stand-ins as the other tests expect them.
-		restore := New(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
+		restore := newText(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
 		require.NoError(t, restore.EnsureBases(context.Background()))
 	})
 
-	noBusybox := New(l.Client, settings.Settings{Base: settings.BaseStandin, Busybox: "/bin/ls"}, l.Root, out)
+	noBusybox := newText(l.Client, settings.Settings{Base: settings.BaseStandin, Busybox: "/bin/ls"}, l.Root, out)
 	im, _ := l.Def.ImageNamed("v1")
 	_, err := noBusybox.Build(ctx, im)
 	require.ErrorIs(t, err, ErrBaseMissing)

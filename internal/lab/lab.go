@@ -26,7 +26,6 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
-	"github.com/multistage-lab/multistage-lab/internal/output"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
 	"github.com/multistage-lab/multistage-lab/internal/report"
@@ -67,8 +66,9 @@ type Lab struct {
 	// report files and the CI's views (one engine's, or one of them all).
 	Collect func(report.Report)
 	// Events receives what the steps do and find, as values (package
-	// event); New renders them as text to Out. A run on several engines
-	// shows their Status on its board.
+	// event), for the caller to render (the targets give them to package
+	// output); New drops them. A run on several engines shows their
+	// Status on its board.
 	Events event.Sink
 
 	version  *types.Version
@@ -118,7 +118,7 @@ func New(c engine.Client, s settings.Settings, root string, out io.Writer) *Lab 
 	if s.Base == "" {
 		s.Base = d.Base
 	}
-	l := &Lab{Client: c, Settings: s, Root: root, Out: out, Events: output.Text(out), getenv: os.Getenv}
+	l := &Lab{Client: c, Settings: s, Root: root, Out: out, Events: event.Discard, getenv: os.Getenv}
 	if fi, err := os.Stat(s.Dockerfiles); s.Dockerfiles != "" && (err != nil || !fi.IsDir()) {
 		l.defErr = fmt.Errorf("%w: LAB_DOCKERFILES=%s is not a folder: point it at a folder holding a lab.yaml and its Dockerfiles", labfile.ErrInvalid, s.Dockerfiles)
 		return l
@@ -279,11 +279,11 @@ func (l *Lab) buildSession(ctx context.Context) (string, error) {
 // found there or above). The targets pass the process's; a test or another
 // program passes its own.
 type Env struct {
-	// Out receives BuildKit's progress display and, unless Events is set,
-	// the text of the lab's events.
+	// Out receives BuildKit's progress display and what a step writes as
+	// its answer (a build context's tar stream).
 	Out io.Writer
-	// Events, if set, receives what the steps do and find as values
-	// (package event) instead of their text on Out.
+	// Events receives what the steps do and find as values (package
+	// event); the caller renders them. Without it they are dropped.
 	Events event.Sink
 	Getenv func(string) string
 	Dir    string

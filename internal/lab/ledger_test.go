@@ -38,7 +38,7 @@ func TestRetireSaysOnceWhatBecameOfAnImage(t *testing.T) {
 		},
 	}
 	var out strings.Builder
-	l := New(fc, settings.Settings{}, projectRoot(t), &out)
+	l := newText(fc, settings.Settings{}, projectRoot(t), &out)
 	l.getenv = env
 	l.cleaner().Retire(t.Context(), old, "multi-state:runtime", l.Events)
 	l.cleaner().Retire(t.Context(), old, "multi-state:v2", l.Events)

@@ -24,7 +24,7 @@ import (
 // fakeLab runs the lab file in dir (the project's if "") on a fake engine.
 func fakeLab(t *testing.T, c *enginetest.Fake, dir string) (*Lab, *strings.Builder) {
 	out := &strings.Builder{}
-	l := New(c, settings.Settings{Builder: settings.BuildKit, Progress: progress.Quiet, Dockerfiles: dir}, projectRoot(t), out)
+	l := newText(c, settings.Settings{Builder: settings.BuildKit, Progress: progress.Quiet, Dockerfiles: dir}, projectRoot(t), out)
 	l.getenv = testkit.Env(map[string]string{"LAB_LEDGER_DIR": t.TempDir(), "DOCKER_CONFIG": t.TempDir()})
 	require.NoError(t, l.defErr)
 	t.Cleanup(l.Close)
@@ -129,7 +129,7 @@ func TestCleanRemovesTheLabFilesRepositories(t *testing.T) {
 func TestALabFileThatNamesAMissingDockerfile(t *testing.T) {
 	dir := labWithV3(t, 3)
 	require.NoError(t, os.Remove(filepath.Join(dir, "v3.Dockerfile")))
-	l := New(nil, settings.Settings{Dockerfiles: dir}, projectRoot(t), io.Discard)
+	l := newText(nil, settings.Settings{Dockerfiles: dir}, projectRoot(t), io.Discard)
 	require.ErrorIs(t, l.defErr, labfile.ErrInvalid)
 	assert.Equal(t, "invalid lab file: "+filepath.Join(dir, "lab.yaml")+":20: multi-state:v3: dockerfile v3.Dockerfile does not exist beside lab.yaml", l.defErr.Error())
 }

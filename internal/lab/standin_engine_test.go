@@ -37,7 +37,7 @@ func TestAStandinGivesWayWhenTheMirrorServesTheImage(t *testing.T) {
 	require.NoError(t, err)
 	ensure := func() (Base, string) {
 		var out strings.Builder
-		l := New(c, settings.Settings{Base: settings.BaseAuto, Progress: "quiet"}, root, &out)
+		l := newText(c, settings.Settings{Base: settings.BaseAuto, Progress: "quiet"}, root, &out)
 		b, err := l.ensureBase(ctx, "alpine:latest")
 		require.NoError(t, err, out.String())
 		l.Close()

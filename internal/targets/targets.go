@@ -44,7 +44,7 @@ func Process() Env {
 }
 
 func (e Env) lab() lab.Env {
-	return lab.Env{Out: e.Out, Getenv: e.Getenv, Dir: e.Dir, Connect: e.Connect}
+	return lab.Env{Out: e.Out, Events: output.Text(e.Out), Getenv: e.Getenv, Dir: e.Dir, Connect: e.Connect}
 }
 
 // Step is one of the lab's steps on an engine.
