@@ -28,9 +28,8 @@ import (
 // starts on the first bytes, and that start-up, most of what a cached build
 // costs the engine, then runs beside v1 instead of after it. No step of a
 // held build can run before its context is whole. BuildKit's builds are
-// not held: sent the same way they finished no sooner (376 against 377 ms
-// for the four, warm, on the project's machine), so they go after v1 as
-// before. Output is shown in order, each build's as it finishes.
+// not held: sent the same way they finish no sooner (docs/design.md), so
+// they go after v1. Output is shown in order, each build's as it finishes.
 func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 	images := l.Images()
 	classic := l.Settings.Builder == settings.Classic

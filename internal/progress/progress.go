@@ -38,8 +38,6 @@ func (e *BuildError) Error() string { return e.Message }
 // quietTail bounds what a quiet build keeps to show if it fails.
 const quietTail = 64 << 10
 
-// Read consumes a build response stream, renders it to out in the given mode,
-// and returns the built image's ID. A build failure arrives inside the
 // Mode is how build progress is shown, as `docker build --progress` names
 // it (LAB_PROGRESS).
 type Mode string
@@ -56,6 +54,8 @@ const (
 // the default.
 var Modes = []Mode{Auto, TTY, Plain, Quiet}
 
+// Read consumes a build response stream, renders it to out in the given mode,
+// and returns the built image's ID. A build failure arrives inside the
 // stream; it is returned as a *BuildError.
 func Read(ctx context.Context, body io.Reader, buildkit bool, mode Mode, out io.Writer) (string, error) {
 	var kept *tailBuffer
