@@ -55,7 +55,7 @@ import (
 
 // All runs the whole lab: clean, build, verify, run, then the image table.
 func All(ctx context.Context) error {
-	return targets.Run(ctx, targets.Process(), (*lab.Lab).All)
+	return targets.RunVerifying(ctx, targets.Process(), (*lab.Lab).All)
 }
 
 // Build builds the lab file's images, in its order.
@@ -68,10 +68,7 @@ func Build(ctx context.Context) error {
 
 // Verify checks the lab file's checks on the engine; exits 1 if any fails.
 func Verify(ctx context.Context) error {
-	return targets.Run(ctx, targets.Process(), func(l *lab.Lab, ctx context.Context) error {
-		_, err := l.Verify(ctx)
-		return err
-	})
+	return targets.RunVerifying(ctx, targets.Process(), (*lab.Lab).Verify)
 }
 
 // Clean removes the containers and images the lab made from its lab file's images, and nothing else.
@@ -97,7 +94,7 @@ func Compare(ctx context.Context) error {
 // Walkthrough replays the lab file's steps: the commands, then the same through the API.
 func Walkthrough(ctx context.Context) error {
 	env := targets.Process()
-	return targets.Show(ctx, env, func(l *lab.Lab, ctx context.Context) error {
+	return targets.ShowVerifying(ctx, env, func(l *lab.Lab, ctx context.Context) (*lab.Verification, error) {
 		return l.Walkthrough(ctx, env.In)
 	})
 }

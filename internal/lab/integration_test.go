@@ -210,7 +210,8 @@ func TestLabEndToEnd(t *testing.T) {
 				}
 			}
 
-			checks, err := l.Verify(ctx)
+			found, err := l.Verify(ctx)
+			checks := checksOf(found)
 			require.NoError(t, err)
 			assert.Zero(t, verify.Failed(checks))
 			assert.Contains(t, out.String(), "10 of 10 assertions passed\n")
@@ -241,7 +242,8 @@ func TestVerifyFailsWhenATagIsMissing(t *testing.T) {
 	docker(t, "image", "rm", Repository+":builder")
 	t.Cleanup(func() { _, _ = l.Build(context.Background(), l.Images()[2]) })
 
-	checks, err := l.Verify(ctx)
+	found, err := l.Verify(ctx)
+	checks := checksOf(found)
 	require.ErrorIs(t, err, ErrAssertions)
 	assert.Contains(t, checks[0].Actual, "missing: multi-state:builder")
 	assert.Contains(t, out.String(), "FAIL  3. builder is another image than runtime")
@@ -522,7 +524,8 @@ func TestVerifyRebuildOnEngine(t *testing.T) {
 			}
 			assert.Contains(t, out.String(), "byte-identical")
 			// The lab's own assertions still hold after the rebuild.
-			checks, err := l.Verify(t.Context())
+			found, err := l.Verify(t.Context())
+			checks := checksOf(found)
 			require.NoError(t, err)
 			assert.Zero(t, verify.Failed(checks))
 		})

@@ -28,7 +28,6 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
 	"github.com/multistage-lab/multistage-lab/internal/progress"
 	"github.com/multistage-lab/multistage-lab/internal/registryauth"
-	"github.com/multistage-lab/multistage-lab/internal/report"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
 	"github.com/multistage-lab/multistage-lab/internal/standin"
 )
@@ -62,9 +61,6 @@ type Lab struct {
 	Def *labfile.Lab
 	// Cmp is the comparison file beside it, if there is one.
 	Cmp *labfile.Comparison
-	// Collect, if set, receives verify's report: the caller writes the
-	// report files and the CI's views (one engine's, or one of them all).
-	Collect func(report.Report)
 	// Events receives what the steps do and find, as values (package
 	// event), for the caller to render (the targets give them to package
 	// output); New drops them. A run on several engines shows their

@@ -71,7 +71,8 @@ func TestVerifyOnTheFakeEngine(t *testing.T) {
 	l, out := fakeLab(t, e.Client(), labWithV3(t, 3))
 	_, err := l.BuildAll(t.Context())
 	require.NoError(t, err)
-	checks, err := l.Verify(t.Context())
+	found, err := l.Verify(t.Context())
+	checks := checksOf(found)
 	require.NoError(t, err, out.String())
 	require.Len(t, checks, 10)
 	assert.Equal(t, "multi-state:v1, multi-state:v2, multi-state:builder, multi-state:runtime, multi-state:v3", checks[0].Expected, "verify names the fifth image")
@@ -80,14 +81,16 @@ func TestVerifyOnTheFakeEngine(t *testing.T) {
 
 	// The program prints something else: only the run check fails.
 	e.Stdout = "Hello\n"
-	checks, err = l.Verify(t.Context())
+	found, err = l.Verify(t.Context())
+	checks = checksOf(found)
 	require.ErrorIs(t, err, ErrAssertions)
 	for _, c := range checks {
 		assert.Equal(t, !strings.HasPrefix(c.Name, "7."), c.Pass, c.Name)
 	}
 	// The fifth image goes missing: the tags check names it.
 	delete(e.Images, "multi-state:v3")
-	checks, _ = l.Verify(t.Context())
+	found, _ = l.Verify(t.Context())
+	checks = checksOf(found)
 	assert.Equal(t, "missing: multi-state:v3", checks[0].Actual)
 }
 
@@ -154,7 +157,8 @@ func TestTheLabSaysWhatItDoes(t *testing.T) {
 			said = append(said, s)
 		}
 	}
-	require.NoError(t, l.All(t.Context()))
+	_, err := l.All(t.Context())
+	require.NoError(t, err)
 	at := func(s string) int {
 		for i, x := range said {
 			if x == s {
@@ -199,7 +203,8 @@ func TestAProgramGetsTheLabsWorkAsValues(t *testing.T) {
 		defer mu.Unlock()
 		got = append(got, ev)
 	}
-	require.NoError(t, l.All(t.Context()))
+	found, err := l.All(t.Context())
+	require.NoError(t, err)
 	assert.Empty(t, out.String(), "with Events set, the lab writes no text of its own (progress is quiet here)")
 
 	var built []string
@@ -226,6 +231,9 @@ func TestAProgramGetsTheLabsWorkAsValues(t *testing.T) {
 	for _, c := range verified.Checks {
 		assert.True(t, c.Pass, c.Name)
 	}
+	require.NotNil(t, found, "All returns what its verify found")
+	assert.Equal(t, verified.Checks, found.Checks)
+	assert.Equal(t, verified.Why, found.Why)
 	require.NotNil(t, ran)
 	assert.Equal(t, e.Stdout, ran.Stdout)
 	require.NotNil(t, images)

@@ -9,7 +9,8 @@ import (
 )
 
 // Report assembles what verify found as a report.
-func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []string, start time.Time) (report.Report, error) {
+func (l *Lab) Report(ctx context.Context, found Verification) (report.Report, error) {
+	inv, checks, why := found.Inventory, found.Checks, found.Why
 	v, err := l.engineVersion(ctx)
 	if err != nil {
 		return report.Report{}, err
@@ -21,7 +22,7 @@ func (l *Lab) Report(ctx context.Context, inv Inventory, checks []Check, why []s
 	r := report.Report{
 		Tool:        "multistage-lab",
 		GeneratedAt: time.Now().UTC(),
-		Seconds:     time.Since(start).Seconds(),
+		Seconds:     found.Took.Seconds(),
 		Engine: report.Engine{Version: v.Version, APIVersion: v.APIVersion, ClientAPIVersion: l.Client.ClientVersion(),
 			ImageStore: st.String(), OS: v.Os, Arch: v.Arch},
 		Builder:     verify.DetectBuilder(inv.Images[l.runImage().Name]),

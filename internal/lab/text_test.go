@@ -15,3 +15,11 @@ func newText(c engine.Client, s settings.Settings, root string, out io.Writer) *
 	l.Events = output.Text(out)
 	return l
 }
+
+// checksOf is what a verify found, checked: none if it read no images.
+func checksOf(found *Verification) []Check {
+	if found == nil {
+		return nil
+	}
+	return found.Checks
+}

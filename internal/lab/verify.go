@@ -160,10 +160,21 @@ func (l *Lab) imageFacts(ctx context.Context, ref string) (ImageFacts, error) {
 	return f, nil
 }
 
-// Verify gathers the inventory, evaluates every assertion, prints each (and
-// why v1, v2 and runtime differ, if they do), gives the report to Collect
-// if it is set, and returns ErrAssertions if any failed.
-func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
+// Verification is what verify found: every check's outcome, the inventory
+// it read them from, why the images the lab file holds to one ID differ
+// (if they do), and how long it took. Report makes a report of it.
+type Verification struct {
+	Checks    []Check
+	Inventory Inventory
+	Why       []string
+	Took      time.Duration
+}
+
+// Verify gathers the inventory, evaluates every check, tells each (and why
+// v1, v2 and runtime differ, if they do) as an event, and returns what it
+// found; the error is ErrAssertions if a check failed. It returns no
+// Verification when it could not read the images.
+func (l *Lab) Verify(ctx context.Context) (*Verification, error) {
 	start := time.Now()
 	l.status("verify: reading the images")
 	inv, err := l.Gather(ctx)
@@ -186,17 +197,11 @@ func (l *Lab) Verify(ctx context.Context) ([]Check, error) {
 	}
 	why := verify.ExplainSameID(l.Def, inv)
 	l.emit(event.Verified{On: on, Bases: bases, Checks: checks, Why: why})
-	if l.Collect != nil {
-		r, err := l.Report(ctx, inv, checks, why, start)
-		if err != nil {
-			return checks, err
-		}
-		l.Collect(r)
-	}
+	v := &Verification{Checks: checks, Inventory: inv, Why: why, Took: time.Since(start)}
 	if n := verify.Failed(checks); n > 0 {
-		return checks, fmt.Errorf("%w: %d of %d", ErrAssertions, n, len(checks))
+		return v, fmt.Errorf("%w: %d of %d", ErrAssertions, n, len(checks))
 	}
-	return checks, nil
+	return v, nil
 }
 
 func baseKind(inv Inventory, role string) string {

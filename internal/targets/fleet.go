@@ -24,7 +24,7 @@ import (
 // whose summary is its answer (live) shows a live board, a line per
 // engine; otherwise, and for a step whose output is its answer (images,
 // run), each engine's lines are prefixed with its name.
-func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bool) error {
+func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Verifying, live bool) error {
 	s := checked.Settings
 	output.WriteFleetStart(env.Out, s.Engines, s.EnginesParallel)
 	var out fleet.Output = output.NewLines(env.Out, s.Engines)
@@ -41,8 +41,6 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bo
 			return nil, err
 		}
 		defer closeLab()
-		var verified *report.Report
-		l.Collect = func(r report.Report) { verified = &r }
 		text := output.Text(out)
 		l.Events = func(e event.Event) {
 			if s, ok := e.(event.Status); ok {
@@ -51,8 +49,15 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Step, live bo
 			}
 			text(e)
 		}
-		err = step(l, ctx)
-		return verified, err
+		found, err := step(l, ctx)
+		if found == nil {
+			return nil, err
+		}
+		r, rerr := l.Report(ctx, *found)
+		if rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return &r, err
 	})
 	var logFiles []string
 	logDir := ""

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -92,10 +93,7 @@ func TestAFailedCheckIsAnnotatedForGitHub(t *testing.T) {
 		return map[string]string{"GITHUB_STEP_SUMMARY": summary, "GITHUB_WORKSPACE": env.Dir, "LAB_PROGRESS": "quiet", "LAB_REPORT": "junit", "LAB_REPORT_FILE": filepath.Join(t.TempDir(), "r.xml")}[k]
 	}
 
-	err := Run(t.Context(), env, func(l *lab.Lab, ctx context.Context) error {
-		_, err := l.Verify(ctx)
-		return err
-	})
+	err := RunVerifying(t.Context(), env, (*lab.Lab).Verify)
 	require.Equal(t, 1, mg.ExitStatus(err), "%v\n%s", err, out)
 	line := checkLine(t, filepath.Join(env.Dir, "dockerfiles", "lab.yaml"), "7.")
 	assert.Contains(t, out.String(), fmt.Sprintf("::error title=7. a runtime container prints Hello World,file=dockerfiles/lab.yaml,line=%d::", line))
@@ -138,10 +136,7 @@ func TestAFleetRunsInProcess(t *testing.T) {
 		return nil, fmt.Errorf("%w at %s", engine.ErrUnreachable, target)
 	}
 
-	err := Run(t.Context(), env, func(l *lab.Lab, ctx context.Context) error {
-		_, err := l.Verify(ctx)
-		return err
-	})
+	err := RunVerifying(t.Context(), env, (*lab.Lab).Verify)
 	assert.Equal(t, 2, mg.ExitStatus(err), "%v\n%s", err, out)
 	assert.Contains(t, err.Error(), "2 of 3 engines failed")
 	text := out.String()
@@ -158,4 +153,34 @@ func TestAFleetRunsInProcess(t *testing.T) {
 	md, err := os.ReadFile(summary)
 	require.NoError(t, err)
 	assert.Contains(t, string(md), failing)
+}
+
+// The steps that verify inside them (all, walkthrough) return what their
+// verify found, and the run writes it as the report LAB_REPORT asks for.
+func TestTheStepsThatVerifyWriteTheReport(t *testing.T) {
+	t.Parallel()
+	for name, step := range map[string]Verifying{
+		"all": (*lab.Lab).All,
+		"walkthrough": func(l *lab.Lab, ctx context.Context) (*lab.Verification, error) {
+			return l.Walkthrough(ctx, strings.NewReader(""))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := enginetest.NewSeed()
+			path := filepath.Join(t.TempDir(), "r.json")
+			env, out := testEnv(t, map[string]string{"LAB_REPORT": "json", "LAB_REPORT_FILE": path, "CI": "true"}, e)
+			require.NoError(t, RunVerifying(t.Context(), env, step), out.String())
+			data, err := os.ReadFile(path)
+			require.NoError(t, err, out.String())
+			var r struct {
+				Assertions []struct{ Name, Status string } `json:"assertions"`
+			}
+			require.NoError(t, json.Unmarshal(data, &r))
+			assert.Len(t, r.Assertions, 10)
+			for _, a := range r.Assertions {
+				assert.Equal(t, "pass", a.Status, a.Name)
+			}
+		})
+	}
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
 	"github.com/multistage-lab/multistage-lab/internal/output"
-	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
 // Env is what a run takes from whoever runs it.
@@ -50,6 +49,20 @@ func (e Env) lab() lab.Env {
 // Step is one of the lab's steps on an engine.
 type Step func(*lab.Lab, context.Context) error
 
+// Verifying is a step that verifies: it returns what verify found, which
+// the run writes as the report LAB_REPORT asks for and as the CI's views.
+type Verifying func(*lab.Lab, context.Context) (*lab.Verification, error)
+
+// RunVerifying is Run for a step that verifies.
+func RunVerifying(ctx context.Context, env Env, step Verifying) error {
+	return run(ctx, env, step, true, true)
+}
+
+// verifying is step as a Verifying step that finds nothing.
+func verifying(step Step) Verifying {
+	return func(l *lab.Lab, ctx context.Context) (*lab.Verification, error) { return nil, step(l, ctx) }
+}
+
 // Run opens the lab (settings, project folder, the lab file with its
 // Dockerfiles, engine, in that order, so bad input is reported before any
 // engine call), runs step under the engine's lock, writes the report and
@@ -58,32 +71,37 @@ type Step func(*lab.Lab, context.Context) error
 // On several engines (LAB_ENGINES) a terminal shows a live line per
 // engine, then the summary.
 func Run(ctx context.Context, env Env, step Step) error {
-	return run(ctx, env, step, true, true)
+	return run(ctx, env, verifying(step), true, true)
 }
 
 // Show is Run for a step whose output is its answer (the image table, the
 // program's output): on several engines each engine's lines are shown,
 // prefixed with its name, on a terminal too.
 func Show(ctx context.Context, env Env, step Step) error {
+	return run(ctx, env, verifying(step), false, true)
+}
+
+// ShowVerifying is Show for a step that verifies.
+func ShowVerifying(ctx context.Context, env Env, step Verifying) error {
 	return run(ctx, env, step, false, true)
 }
 
 // Read is Show for a step that only reads the engine (the image table): it
 // takes no lock, so it answers while another run works there.
 func Read(ctx context.Context, env Env, step Step) error {
-	return run(ctx, env, step, false, false)
+	return run(ctx, env, verifying(step), false, false)
 }
 
 // locked runs step under the engine's lock (see lab.Lock) when lock is
 // set: every step that changes the engine.
-func locked(step Step, name string, lock bool) Step {
+func locked(step Verifying, name string, lock bool) Verifying {
 	if !lock {
 		return step
 	}
-	return func(l *lab.Lab, ctx context.Context) error {
+	return func(l *lab.Lab, ctx context.Context) (*lab.Verification, error) {
 		release, err := l.Lock(ctx, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer release()
 		return step(l, ctx)
@@ -102,7 +120,7 @@ func (e Env) Name() string {
 	return "all"
 }
 
-func run(ctx context.Context, env Env, step Step, live, lock bool) error {
+func run(ctx context.Context, env Env, step Verifying, live, lock bool) error {
 	step = locked(step, env.Name(), lock)
 	// Mage cancels ctx on Ctrl-C; SIGTERM (a CI job's timeout, docker stop,
 	// kill) is made to do the same, so the lab cleans up either way.
@@ -119,27 +137,26 @@ func run(ctx context.Context, env Env, step Step, live, lock bool) error {
 
 // runOne runs step on the one engine, then writes what verify found (if
 // it ran) as LAB_REPORT asks and as the CI's views show it.
-func runOne(ctx context.Context, env Env, l *lab.Lab, step Step) error {
+func runOne(ctx context.Context, env Env, l *lab.Lab, step Verifying) error {
 	closeLab, err := l.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeLab()
-	// verify assembles a report (sizes and all) only when someone reads it.
+	found, err := step(l, ctx)
+	// A report (sizes and all) is assembled only when someone reads it.
 	gh := output.GitHubFrom(env.Getenv, l.Root)
-	var verified *report.Report
-	if l.Settings.Report != "" || gh.On() {
-		l.Collect = func(r report.Report) { verified = &r }
-	}
-	err = step(l, ctx)
-	if verified == nil {
+	if found == nil || (l.Settings.Report == "" && !gh.On()) {
 		return err
 	}
-	var errs []error
-	if l.Settings.Report != "" {
-		errs = append(errs, output.ReportFileIn(l.Root, l.Settings.Report, l.Settings.ReportFile).Write(env.Out, *verified))
+	r, rerr := l.Report(ctx, *found)
+	errs := []error{rerr}
+	if rerr == nil {
+		if l.Settings.Report != "" {
+			errs = append(errs, output.ReportFileIn(l.Root, l.Settings.Report, l.Settings.ReportFile).Write(env.Out, r))
+		}
+		errs = append(errs, gh.Report(env.Out, r))
 	}
-	errs = append(errs, gh.Report(env.Out, *verified))
 	if err != nil {
 		return err // the step's own error says most
 	}
