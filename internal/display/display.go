@@ -3,6 +3,7 @@
 package display
 
 import (
+	"path/filepath"
 	"strings"
 
 	"github.com/docker/go-units"
@@ -19,3 +20,13 @@ func ShortID(id string) string {
 
 // HumanSize is a size as docker image ls prints it (9.14MB, 841MB).
 func HumanSize(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
+
+// Within is path relative to base when path is inside base, as messages
+// name a file of the project (ok is false, and rel empty, otherwise).
+func Within(base, path string) (rel string, ok bool) {
+	rel, err := filepath.Rel(base, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", false
+	}
+	return rel, true
+}

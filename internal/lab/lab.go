@@ -23,6 +23,7 @@ import (
 	"github.com/moby/buildkit/session/auth/authprovider"
 
 	"github.com/multistage-lab/multistage-lab/internal/clean"
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/engine"
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/labfile"
@@ -325,7 +326,7 @@ func (l *Lab) dockerfilePath(im Image) string {
 
 // displayPath shortens a path inside the project for messages.
 func (l *Lab) displayPath(path string) string {
-	if rel, err := filepath.Rel(l.Root, path); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, ok := display.Within(l.Root, path); ok {
 		return filepath.ToSlash(rel)
 	}
 	return path

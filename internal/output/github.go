@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/report"
 )
 
@@ -91,7 +92,7 @@ func (g GitHub) relative(labFile string) string {
 	if base == "" {
 		base = g.Root
 	}
-	if rel, err := filepath.Rel(base, path); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, ok := display.Within(base, path); ok {
 		return filepath.ToSlash(rel)
 	}
 	return filepath.ToSlash(labFile)

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 
+	"github.com/multistage-lab/multistage-lab/internal/display"
 	"github.com/multistage-lab/multistage-lab/internal/event"
 	"github.com/multistage-lab/multistage-lab/internal/fleet"
 	"github.com/multistage-lab/multistage-lab/internal/lab"
@@ -94,7 +94,7 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Verifying, li
 
 // displayPath is path relative to the working folder wd if it is inside it.
 func displayPath(wd, path string) string {
-	if rel, err := filepath.Rel(wd, path); err == nil && !strings.HasPrefix(rel, "..") {
+	if rel, ok := display.Within(wd, path); ok {
 		return rel
 	}
 	return path
