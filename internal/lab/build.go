@@ -42,15 +42,25 @@ var (
 
 // Build builds one lab image, making the base images first if needed.
 func (l *Lab) Build(ctx context.Context, im Image) (Built, error) {
-	return l.buildTo(ctx, im, nil, nil, nil, nil, nil)
+	return l.buildImage(ctx, imageBuild{Image: im})
 }
 
-// buildTo builds im, its output and events kept in out (nil: the lab's), calls
-// lastStage, if set, when a classic build enters its Dockerfile's last
-// stage, holds back the context until ready and hold return (see
-// buildSpec.Ready and Hold), and shows a BuildKit build's progress in
-// shared, if set.
-func (l *Lab) buildTo(ctx context.Context, im Image, out *recording, lastStage func(), hold, ready func() error, shared *progress.Shared) (Built, error) {
+// imageBuild is one build of a lab image, and how it goes beside others.
+type imageBuild struct {
+	Image Image
+	// NoCache builds it without the cache, as the image's own no-cache does.
+	NoCache bool
+	// Out keeps its output and events (nil: the lab's own).
+	Out *recording
+	// LastStage, Hold, Ready and Shared are buildSpec's.
+	LastStage   func()
+	Hold, Ready func() error
+	Shared      *progress.Shared
+}
+
+// buildImage builds b.Image, and notes what it built.
+func (l *Lab) buildImage(ctx context.Context, b imageBuild) (Built, error) {
+	im, hold, ready := b.Image, b.Hold, b.Ready
 	requested := time.Now()
 	if ready != nil && hold == nil {
 		hold = func() error { return nil }
@@ -74,24 +84,24 @@ func (l *Lab) buildTo(ctx context.Context, im Image, out *recording, lastStage f
 		Dockerfile: l.dockerfilePath(im),
 		Display:    im.Dockerfile,
 		Target:     im.Target,
-		NoCache:    l.noCache || im.NoCache,
+		NoCache:    b.NoCache || im.NoCache,
 		Args:       l.Def.ArgsOf(im),
 		Labels:     im.Labels,
 		ContextDir: l.Def.ContextDir(im),
-		LastStage:  lastStage,
+		LastStage:  b.LastStage,
 		Hold:       hold,
 		Ready:      ready,
-		Shared:     shared,
+		Shared:     b.Shared,
 		Name:       im.Name,
-	}.to(out))
+	}.to(b.Out))
 	if err != nil {
 		return Built{}, err
 	}
-	b := Built{Image: im, ID: id, Duration: took, Finished: time.Now(), Requested: requested}
+	done := Built{Image: im, ID: id, Duration: took, Finished: time.Now(), Requested: requested}
 	l.mu.Lock()
-	l.builds = append(l.builds, b)
+	l.builds = append(l.builds, done)
 	l.mu.Unlock()
-	return b, nil
+	return done, nil
 }
 
 // buildSpec is one image build: its tags, Dockerfile, stage, and what the

@@ -74,7 +74,6 @@ type Lab struct {
 	builds   []Built
 	listed   map[string]image.Summary // see listBeforeBuilds
 	mu       sync.Mutex
-	noCache  bool
 	bases    map[string]Base
 	baseRefs []string
 	creds    *registryauth.Store

@@ -55,10 +55,7 @@ func (l *Lab) VerifyRebuild(ctx context.Context) (Rebuild, error) {
 	// v1 is built cold; the other three then share its fresh cache, so the
 	// lab's own assertions still hold after the rebuild.
 	for i, im := range l.Images() {
-		l.noCache = i == 0
-		_, err := l.Build(ctx, im)
-		l.noCache = false
-		if err != nil {
+		if _, err := l.buildImage(ctx, imageBuild{Image: im, NoCache: i == 0}); err != nil {
 			return Rebuild{}, err
 		}
 	}

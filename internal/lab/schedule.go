@@ -89,7 +89,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 				results[i].err = bctx.Err()
 				return
 			}
-			results[i].b, results[i].err = l.buildTo(bctx, rest[i], &results[i].out, nil, hold, ready, shared)
+			results[i].b, results[i].err = l.buildImage(bctx, imageBuild{Image: rest[i], Out: &results[i].out, Hold: hold, Ready: ready, Shared: shared})
 		}()
 	}
 	for i := range rest {
@@ -107,7 +107,7 @@ func (l *Lab) BuildAll(ctx context.Context) ([]Built, error) {
 			launch(i, func() error { return gate.wait(bctx) })
 		}
 	}
-	first, err := l.buildTo(ctx, images[0], nil, func() { v1Staged.open(true) }, nil, ready, nil)
+	first, err := l.buildImage(ctx, imageBuild{Image: images[0], LastStage: func() { v1Staged.open(true) }, Ready: ready})
 	if err != nil {
 		v1Staged.open(false)
 		v1Done.open(false)
