@@ -8,23 +8,16 @@
 // run takes it by renaming it multistage-lab-lock, and keeps that name
 // while it holds it: the engine renames a container only to a name it
 // does not have, checked under the container's own lock, so of the runs
-// that rename it at once one does, and a rename that found it free but
-// reached it after another run took it is refused too. (A lock named for
-// its holder while held was not safe: such a late rename moved it from
-// the holder's name to multistage-lab-lock.) Who holds it is on a second
-// container, the holder's card, which only the holder renames: for itself,
+// that rename it at once one does. Who holds it is on a second container,
+// the holder's card, which only the holder renames: for itself,
 // multistage-lab-lock.PID.SINCE.TARGET.HOST, right after taking the lock,
-// and multistage-lab-lock-holder as it gives it back by renaming the lock
-// free. Renames cost the engine a few milliseconds, where creating and
-// removing a container cost it 50 or more on the containerd image store.
-// The lock is made once, under a name of its own that one run at a time
-// can have (multistage-lab-lock-making), and named free only if the engine
-// has no other lock then: two runs that found none never make two.
-// A holder that works longer than a beat (5 s) writes /heartbeat into it
-// every beat, so a waiter can tell a live holder from one that died
-// without giving the lock back (writing into a container costs a graph
-// driver such as fuse-overlayfs a mount and a helper process, 0.5 s on the
-// project's machine: a warm build writes none).
+// and multistage-lab-lock-holder as it gives it back. The lock is made
+// once, under a name one run at a time can have
+// (multistage-lab-lock-making), and named free only if the engine has no
+// other lock then. A holder that works longer than a beat (5 s) writes
+// /heartbeat into it every beat, so a waiter can tell a live holder from
+// one that died without giving the lock back. Why renames and not
+// creations, and what each costs: docs/design.md.
 package enginelock
 
 import (
