@@ -37,8 +37,9 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	testkit.RoomsParallel()
 	if !testing.Short() {
-		// The task binary compiles beside the first tests, which need none.
-		if root, err := findTestRoot(); err == nil {
+		// In a whole run, the task binary compiles beside the first tests,
+		// which need none; a run of chosen tests compiles it if one needs it.
+		if root, err := findTestRoot(); err == nil && flag.Lookup("test.run").Value.String() == "" {
 			go func() { _, _ = testkit.TaskBinary(root) }()
 		}
 		// In CI, make the stand-ins from nothing, as a new machine does.
