@@ -187,6 +187,11 @@ func TestAnEngineReachedOverPlainTCPIsNamed(t *testing.T) {
 	require.Equal(t, 0, o.code, o.stdout+o.stderr)
 	t.Logf("said: %s", strings.SplitN(o.stdout, "\n", 2)[0])
 	assert.Equal(t, 1, strings.Count(o.stdout, "warning: "+host+" is reached over TCP without TLS: anyone who can reach that port controls the engine"), o.stdout)
+
+	// The same engine in LAB_ENGINES: its lines say it too.
+	o = task(t, []string{"LAB_ENGINES=" + host}, nil, "images")
+	require.Equal(t, 0, o.code, o.stdout+o.stderr)
+	assert.Equal(t, 1, strings.Count(o.stdout, "warning: "+host+" is reached over TCP without TLS: anyone who can reach that port controls the engine"), o.stdout)
 }
 
 // TestTheSocketRefusedToAUser: a user who may not use the engine's socket

@@ -36,19 +36,21 @@ func runFleet(ctx context.Context, env Env, checked *lab.Lab, step Verifying, li
 		defer context.AfterFunc(ctx, board.Freeze)()
 	}
 	runs := fleet.Each(ctx, s.Engines, s.EnginesParallel, out, func(ctx context.Context, engine string, out io.Writer, status func(string)) (*report.Report, error) {
-		l, closeLab, err := lab.OpenOn(ctx, lab.Env{Out: out, Getenv: env.Getenv, Dir: env.Dir, Connect: env.Connect}, engine)
-		if err != nil {
-			return nil, err
-		}
-		defer closeLab()
+		// The engine's status goes to its line on the board, the rest to
+		// its lines of text, from the connection on (a plain-TCP warning).
 		text := output.Text(out)
-		l.Events = func(e event.Event) {
+		events := func(e event.Event) {
 			if s, ok := e.(event.Status); ok {
 				status(s.Text)
 				return
 			}
 			text(e)
 		}
+		l, closeLab, err := lab.OpenOn(ctx, lab.Env{Out: out, Events: events, Getenv: env.Getenv, Dir: env.Dir, Connect: env.Connect}, engine)
+		if err != nil {
+			return nil, err
+		}
+		defer closeLab()
 		found, err := step(l, ctx)
 		if found == nil {
 			return nil, err
