@@ -70,7 +70,7 @@ func TestWalkthroughTitlesComeFromTheSeed(t *testing.T) {
 	// the repository so a clone anywhere checks the steps' words.
 	seed, err := os.ReadFile(filepath.Join("testdata", "seed", "walkthrough.txt"))
 	require.NoError(t, err)
-	l := newText(nil, settings.Settings{}, root, io.Discard)
+	l := New(nil, settings.Settings{}, root, io.Discard)
 	require.NoError(t, l.defErr)
 	steps := l.Def.Walkthrough
 	require.Len(t, steps, 7)
@@ -88,7 +88,7 @@ func TestWalkthroughTitlesComeFromTheSeed(t *testing.T) {
 
 // seedComparison is the project's dockerfiles/compare.yaml.
 func seedComparison(t *testing.T) *labfile.Comparison {
-	l := newText(nil, settings.Settings{}, projectRoot(t), io.Discard)
+	l := New(nil, settings.Settings{}, projectRoot(t), io.Discard)
 	require.NoError(t, l.defErr)
 	require.NotNil(t, l.Cmp, "%v", l.cmpErr)
 	return l.Cmp

@@ -20,7 +20,7 @@ func TestDockerfilesAreReadAndParsedOnce(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v2.Dockerfile")
 	require.NoError(t, os.WriteFile(path, []byte("FROM golang AS builder\nCOPY a.go .\nFROM alpine AS runtime\nCOPY --from=builder /x .\n"), 0o644))
-	l := newText(nil, settings.Settings{}, dir, io.Discard)
+	l := New(nil, settings.Settings{}, dir, io.Discard)
 
 	stages, err := l.stages(path, "runtime", nil)
 	require.NoError(t, err)
@@ -43,7 +43,7 @@ func TestDockerfilesAreReadAndParsedOnce(t *testing.T) {
 	assert.Contains(t, err.Error(), "nope")
 
 	// A fresh run reads the file anew.
-	fresh := newText(nil, settings.Settings{}, dir, io.Discard)
+	fresh := New(nil, settings.Settings{}, dir, io.Discard)
 	stages, err = fresh.stages(path, "", nil)
 	require.NoError(t, err)
 	assert.Len(t, stages, 1)

@@ -84,7 +84,7 @@ func baseEngine(t *testing.T, imported *[]string) *enginetest.Fake {
 
 func TestBaseModePullMakesNoStandin(t *testing.T) {
 	var imported []string
-	l := newText(baseEngine(t, &imported), settings.Settings{Base: settings.BasePull}, projectRoot(t), io.Discard)
+	l := New(baseEngine(t, &imported), settings.Settings{Base: settings.BasePull}, projectRoot(t), io.Discard)
 	err := l.EnsureBases(t.Context())
 	require.ErrorIs(t, err, ErrBaseMissing)
 	assert.ErrorContains(t, err, "pull golang:latest: dial tcp")

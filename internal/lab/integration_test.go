@@ -81,7 +81,7 @@ func startClean(standins bool) error {
 			}
 		}
 	}
-	l := newText(c, settings.Settings{}, root, io.Discard)
+	l := New(c, settings.Settings{}, root, io.Discard)
 	if err := l.Clean(ctx); err != nil {
 		return err
 	}
@@ -345,7 +345,7 @@ func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
 	require.NoError(t, l.RemoveStandins(ctx))
 	t.Cleanup(func() {
 		// Leave the stand-ins as the other tests expect them.
-		restore := newText(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
+		restore := New(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
 		require.NoError(t, restore.EnsureBases(context.Background()))
 	})
 

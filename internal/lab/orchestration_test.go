@@ -132,7 +132,7 @@ func TestCleanRemovesTheLabFilesRepositories(t *testing.T) {
 func TestALabFileThatNamesAMissingDockerfile(t *testing.T) {
 	dir := labWithV3(t, 3)
 	require.NoError(t, os.Remove(filepath.Join(dir, "v3.Dockerfile")))
-	l := newText(nil, settings.Settings{Dockerfiles: dir}, projectRoot(t), io.Discard)
+	l := New(nil, settings.Settings{Dockerfiles: dir}, projectRoot(t), io.Discard)
 	require.ErrorIs(t, l.defErr, labfile.ErrInvalid)
 	assert.Equal(t, "invalid lab file: "+filepath.Join(dir, "lab.yaml")+":20: multi-state:v3: dockerfile v3.Dockerfile does not exist beside lab.yaml", l.defErr.Error())
 }

@@ -182,7 +182,7 @@ func TestWasteIsTheSameOnTheContainerdStore(t *testing.T) {
 		c, err := engine.ConnectTo(t.Context(), host)
 		require.NoError(t, err)
 		t.Cleanup(func() { _ = c.Close() })
-		on := newText(c, l.Settings, l.Root, io.Discard)
+		on := New(c, l.Settings, l.Root, io.Discard)
 		a, err := on.wasteOf(t.Context(), ref)
 		require.NoError(t, err, host)
 		a.Paths = nil // compared by their sums
