@@ -18,6 +18,7 @@ import (
 
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
 	"github.com/docker/docker/errdefs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,8 +103,21 @@ func findTestRoot() (string, error) {
 // realLab connects to the engine, or skips (fails in CI) when none answers.
 func realLab(t *testing.T, s settings.Settings) (*Lab, *strings.Builder) {
 	t.Helper()
+	return realLabOn(t, "", s)
+}
+
+// realLabOn is realLab on the engine at host ("": the one the environment
+// names).
+func realLabOn(t *testing.T, host string, s settings.Settings) (*Lab, *strings.Builder) {
+	t.Helper()
 	testkit.NeedEngine(t)
-	c, err := engine.Connect(t.Context())
+	var c *client.Client
+	var err error
+	if host == "" {
+		c, err = engine.Connect(t.Context())
+	} else {
+		c, err = engine.ConnectTo(t.Context(), host)
+	}
 	testkit.EngineAnswered(t, err)
 	t.Cleanup(func() { _ = c.Close() })
 	root, err := findTestRoot()
@@ -132,6 +146,15 @@ func docker(t *testing.T, args ...string) string {
 	out, err := exec.Command("docker", args...).CombinedOutput()
 	require.NoError(t, err, "docker %s: %s", strings.Join(args, " "), out)
 	return strings.TrimSpace(string(out))
+}
+
+// dockerAt is the docker CLI's arguments for the engine at host ("": the
+// one the environment names).
+func dockerAt(host string, args ...string) []string {
+	if host == "" {
+		return args
+	}
+	return append([]string{"-H", host}, args...)
 }
 
 // labIDs asks the docker CLI for the full ID of every multi-state tag.

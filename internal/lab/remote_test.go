@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,6 +27,37 @@ type secondEngine struct {
 	netns, dir, sock string
 	cmd              *exec.Cmd
 	exited           chan struct{}
+}
+
+// corpusEngine is where a test of the lab's corpus works (the shapes:
+// what the lab makes of each kind of Dockerfile, not what one engine
+// does), and returns the host that reaches it ("": the one the environment
+// names). On the engine DOCKER_HOST or DOCKER_CONTEXT names, beside the
+// other tests there: CI runs the corpus on each Engine 29.8 so. With none
+// named, on a second engine of its own, beside the machine's tests (which
+// it then does not hold up for minutes), where this machine can start
+// one; else on the machine's engine, beside the other tests there.
+func corpusEngine(t *testing.T) string {
+	t.Helper()
+	if os.Getenv("DOCKER_HOST") != "" || os.Getenv("DOCKER_CONTEXT") != "" || !canStartSecondEngine() {
+		testkit.Beside(t)
+		return ""
+	}
+	testkit.OwnEngine(t)
+	return "unix://" + startSecondEngine(t).sock
+}
+
+// canStartSecondEngine says whether startSecondEngine can work here.
+func canStartSecondEngine() bool {
+	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
+		return false
+	}
+	for _, tool := range []string{"dockerd", "ip", "nsenter"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func startSecondEngine(t *testing.T) *secondEngine {

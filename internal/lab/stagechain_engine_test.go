@@ -77,7 +77,7 @@ COPY --from=build /build.txt /srv/build.txt
 // test's.
 func marked(t *testing.T, before []string, marker string) []string {
 	var out []string
-	for _, id := range newImages(t, before) {
+	for _, id := range newImages(t, "", before) {
 		if slices.Contains(out, id) {
 			continue
 		}
