@@ -160,8 +160,15 @@ func dockerAt(host string, args ...string) []string {
 // labIDs asks the docker CLI for the full ID of every multi-state tag.
 func labIDs(t *testing.T) map[string]string {
 	t.Helper()
+	return labIDsOn(t, "")
+}
+
+// labIDsOn is labIDs on the engine at host ("": the one the environment
+// names).
+func labIDsOn(t *testing.T, host string) map[string]string {
+	t.Helper()
 	ids := map[string]string{}
-	out := docker(t, "image", "ls", "--no-trunc", "--format", "{{.Tag}} {{.ID}}", Repository)
+	out := docker(t, dockerAt(host, "image", "ls", "--no-trunc", "--format", "{{.Tag}} {{.ID}}", Repository)...)
 	for _, line := range strings.Split(out, "\n") {
 		if tag, id, ok := strings.Cut(line, " "); ok {
 			ids[tag] = id
@@ -357,27 +364,42 @@ func TestRunInterruptedRemovesItsContainer(t *testing.T) {
 }
 
 func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
-	testkit.Alone(t)
-	l, out := realLab(t, settings.Settings{})
+	// On an engine of its own the bases are missing from the start; on the
+	// machine's, the stand-ins go for the test and are made again after
+	// it, and every build after that is cold.
+	host := ownEngineUnlessNamed(t, testkit.Alone)
+	l, out := realLabOn(t, host, settings.Settings{})
 	ctx := t.Context()
-	require.NoError(t, l.EnsureBases(ctx))
-	if b, _, _ := l.InspectBase(ctx, "alpine:latest"); !b.Standin {
-		testkit.NotApplicable(t, "alpine:latest is a real image here; the lab never removes it")
+	if host == "" {
+		require.NoError(t, l.EnsureBases(ctx))
+		if b, _, _ := l.InspectBase(ctx, "alpine:latest"); !b.Standin {
+			testkit.NotApplicable(t, "alpine:latest is a real image here; the lab never removes it")
+		}
+		require.NoError(t, l.Clean(ctx))
+		require.NoError(t, l.RemoveStandins(ctx))
+		t.Cleanup(func() {
+			// Leave the stand-ins as the other tests expect them.
+			restore := New(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
+			require.NoError(t, restore.EnsureBases(context.Background()))
+		})
 	}
-	require.NoError(t, l.Clean(ctx))
-	require.NoError(t, l.RemoveStandins(ctx))
-	t.Cleanup(func() {
-		// Leave the stand-ins as the other tests expect them.
-		restore := New(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
-		require.NoError(t, restore.EnsureBases(context.Background()))
-	})
+	if host != "" {
+		for _, ref := range DefaultBaseRefs {
+			_, ok, err := l.InspectBase(ctx, ref)
+			require.NoError(t, err)
+			require.False(t, ok, "%s is missing on the engine of its own", ref)
+		}
+	}
 
 	noBusybox := newText(l.Client, settings.Settings{Base: settings.BaseStandin, Busybox: "/bin/ls"}, l.Root, out)
 	im, _ := l.Def.ImageNamed("v1")
 	_, err := noBusybox.Build(ctx, im)
 	require.ErrorIs(t, err, ErrBaseMissing)
 	assert.ErrorContains(t, err, "LAB_BUSYBOX: /bin/ls is dynamically linked: install one (Debian: scripts/install-busybox.sh, or apt-get install busybox-static)")
-	assert.Empty(t, labIDs(t), "nothing was built")
+	assert.Empty(t, labIDsOn(t, host), "nothing was built")
+	if host != "" {
+		assert.Empty(t, engineImages(t, dockerAt(host)...), "nothing was made: the engine of its own is as empty as it started")
+	}
 }
 
 func TestReportsOnEngine(t *testing.T) {

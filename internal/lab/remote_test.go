@@ -29,18 +29,19 @@ type secondEngine struct {
 	exited           chan struct{}
 }
 
-// corpusEngine is where a test of the lab's corpus works (the shapes:
-// what the lab makes of each kind of Dockerfile, not what one engine
-// does), and returns the host that reaches it ("": the one the environment
-// names). On the engine DOCKER_HOST or DOCKER_CONTEXT names, beside the
-// other tests there: CI runs the corpus on each Engine 29.8 so. With none
-// named, on a second engine of its own, beside the machine's tests (which
-// it then does not hold up for minutes), where this machine can start
-// one; else on the machine's engine, beside the other tests there.
-func corpusEngine(t *testing.T) string {
+// ownEngineUnlessNamed is where a test works that proves nothing of the
+// machine's engine in particular (the shapes: what the lab makes of each
+// kind of Dockerfile; a base the lab cannot provide), and returns the host
+// that reaches it ("": the one the environment names). On the engine
+// DOCKER_HOST or DOCKER_CONTEXT names, in room there: CI runs the shapes
+// on each Engine 29.8 so. With none named, on a second engine of its own
+// (overlay2 where the kernel has it), beside the machine's tests, which it
+// then neither holds up nor disturbs, where this machine can start one;
+// else on the machine's engine, in room.
+func ownEngineUnlessNamed(t *testing.T, room func(*testing.T)) string {
 	t.Helper()
 	if os.Getenv("DOCKER_HOST") != "" || os.Getenv("DOCKER_CONTEXT") != "" || !canStartSecondEngine() {
-		testkit.Beside(t)
+		room(t)
 		return ""
 	}
 	testkit.OwnEngine(t)

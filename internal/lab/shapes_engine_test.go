@@ -13,6 +13,7 @@ import (
 
 	"github.com/multistage-lab/multistage-lab/internal/dockerfile"
 	"github.com/multistage-lab/multistage-lab/internal/settings"
+	"github.com/multistage-lab/multistage-lab/internal/testkit"
 )
 
 // shapeMarker is in the history of every image a shape's build makes (its
@@ -26,9 +27,9 @@ var shapeMarker = regexp.MustCompile(`WORKDIR /src|/hello\b`)
 // says the build's arguments as the docker CLI takes them, and one clean
 // leaves none of the images the builds made (docker image ls -a). The
 // classic builder refuses the BuildKit-only shape before building anything,
-// naming the line, as bad input (exit 2). It works where corpusEngine says.
+// naming the line, as bad input (exit 2). It works where ownEngineUnlessNamed says.
 func TestShapesBuild(t *testing.T) {
-	host := corpusEngine(t)
+	host := ownEngineUnlessNamed(t, testkit.Beside)
 	_, _ = realLabOn(t, host, settings.Settings{})
 	removeShapeImages(t, host)
 	t.Cleanup(func() { removeShapeImages(t, host) })
