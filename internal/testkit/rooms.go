@@ -52,9 +52,11 @@ func enter(t *testing.T, lock, unlock func()) {
 }
 
 // RoomsParallel raises go test's -parallel, unless the command line set
-// it, so that a test waiting for its room holds none of the places the
-// other rooms' tests need: the rooms, not -parallel, say what runs at once.
-// Call it from TestMain after flag.Parse.
+// it, to 8 (4 a core where there are more), so that tests of other rooms
+// find places while some wait for theirs. A test waiting for its room
+// holds a place, so the tests enter their rooms about in the files' order;
+// with a place for every test, all started at once and each took longer
+// on two cores (docs/design.md). Call it from TestMain after flag.Parse.
 func RoomsParallel() {
 	set := false
 	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
