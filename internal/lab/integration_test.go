@@ -382,8 +382,7 @@ func TestNoStaticBusyboxForAMissingBase(t *testing.T) {
 			restore := New(l.Client, settings.Settings{Base: settings.BaseAuto}, l.Root, io.Discard)
 			require.NoError(t, restore.EnsureBases(context.Background()))
 		})
-	}
-	if host != "" {
+	} else {
 		for _, ref := range DefaultBaseRefs {
 			_, ok, err := l.InspectBase(ctx, ref)
 			require.NoError(t, err)
